@@ -1,0 +1,48 @@
+# The README's two commands: `make run` (the main job) and `make check`
+# (every test, plain and under ASan+UBSan and TSan). Both set up a fresh
+# Debian machine first through scripts/install-deps.
+
+JOBS ?= 2
+BUILD ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CTEST_FLAGS ?= --output-on-failure --timeout 900
+
+.PHONY: all deps build run check check-plain check-asan check-tsan bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/tdxup demo
+
+check: deps check-plain check-asan check-tsan
+	@echo "make check: plain, ASan+UBSan and TSan test runs passed"
+
+check-plain:
+	cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j$(JOBS)
+	ctest --test-dir build -j$(JOBS) $(CTEST_FLAGS)
+
+check-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTDXUP_SANITIZE=address >/dev/null
+	cmake --build build-asan -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan -j$(JOBS) $(CTEST_FLAGS)
+
+check-tsan:
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTDXUP_SANITIZE=thread >/dev/null
+	cmake --build build-tsan -j$(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		ctest --test-dir build-tsan -j$(JOBS) $(CTEST_FLAGS)
+
+bench: build
+	./$(BUILD)/bench/measure
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TDX-BLOB image files, versions 0x100 and 0x200 (seamldr.md 6): parse,
+ * checksum, convert. The kernel layer has its own exact header checks
+ * (src/kernel/seamldr.c); this is the file-tool view, which explains every
+ * field and every problem.
+ */
+#ifndef TDXUP_IMAGE_H
+#define TDXUP_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tdx_image_info {
+	unsigned int version;		/* 0x100 or 0x200 */
+	size_t size;
+	uint16_t checksum;		/* stored value */
+	bool checksum_ok;		/* 16-bit LE word sum of the file is 0 */
+	uint32_t length;		/* v0x100 header length field */
+	size_t sigstruct_off, sigstruct_pages;
+	size_t module_off, module_pages;
+	size_t tail_bytes;		/* bytes past the last whole module page */
+};
+
+/*
+ * Structural parse of either version. Returns 0, or -EINVAL with a
+ * human-readable reason copied to err (if non-NULL).
+ */
+int tdx_image_parse(const uint8_t *buf, size_t len, struct tdx_image_info *info,
+		    char *err, size_t errlen);
+
+/* 16-bit little-endian word sum over the buffer (odd tail byte as low). */
+uint16_t tdx_image_word_sum(const uint8_t *buf, size_t len);
+/* Set the checksum field so the word sum is 0. */
+void tdx_image_fix_checksum(uint8_t *buf, size_t len);
+
+/*
+ * Write a header page for the given version in front of sigstruct and
+ * module bytes (each a whole number of pages); malloc'ed result.
+ */
+int tdx_image_assemble(unsigned int version, const uint8_t *sig, size_t sig_len,
+		       const uint8_t *mod, size_t mod_len, uint8_t **out, size_t *out_len);
+
+/* Convert to the other (or the same) version; only the header page changes. */
+int tdx_image_convert(const uint8_t *in, size_t len, unsigned int to,
+		      uint8_t **out, char *err, size_t errlen);
+
+/* Read a whole file (malloc'ed); -errno. */
+int read_file(const char *path, uint8_t **buf, size_t *len);
+int write_file(const char *path, const uint8_t *buf, size_t len);
+
+#endif /* TDXUP_IMAGE_H */

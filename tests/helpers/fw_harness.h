@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test harness for the firmware layer: drives the emulated platform through
+ * seamcall() and physical addresses only, the way the kernel layer does, so
+ * firmware tests exercise the real register ABI.
+ */
+#ifndef TDXUP_TESTS_FW_HARNESS_H
+#define TDXUP_TESTS_FW_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxup/module_build.h"
+#include "tdxup/seam.h"
+#include "tdxup/tdx_abi.h"
+
+#define H_MAX_PAGES	64
+
+/* One SEAMCALL to a TDH leaf; a is optional. */
+uint64_t h_call(struct seam_platform *p, unsigned int lp, uint16_t leaf, uint8_t ver,
+		struct seam_args *a);
+
+struct seam_platform *h_platform(unsigned int lps, unsigned int pkgs);
+
+/* Allocate and zero one page; asserts on failure. */
+uint64_t h_page(struct seam_platform *p);
+uint8_t *h_map(struct seam_platform *p, uint64_t pa);
+
+/* A signed image of a catalogue build, cached per (version, format, debug). */
+const uint8_t *h_image(const char *version, unsigned int format, bool debug, size_t *len);
+
+/*
+ * Copy an image into physmem and build a SEAMLDR_PARAMS page (v8 form,
+ * version 0) for it; returns the params PA.
+ */
+uint64_t h_params(struct seam_platform *p, const uint8_t *img, size_t len, uint32_t scenario);
+
+/* SEAMLDR.INSTALL on every LP in order; returns the last call's status. */
+uint64_t h_install_all(struct seam_platform *p, uint64_t params_pa, uint64_t *rdx);
+
+/* LOAD a catalogue build and run the boot-time init; returns 0 or the failing status. */
+uint64_t h_boot(struct seam_platform *p, const char *version);
+/* The init part of h_boot only (SYS.INIT .. TDMR.INIT). */
+uint64_t h_init_module(struct seam_platform *p);
+
+struct h_td {
+	uint64_t tdr;
+	uint64_t tdcs[6];
+	uint64_t tdvpr;
+	uint64_t tdvpx[3];
+	uint64_t params;
+	uint16_t hkid;
+	uint64_t guest_gpa;
+};
+
+/* MNG.CREATE, KEY.CONFIG on each package, 6 x ADDCX. */
+uint64_t h_td_create(struct seam_platform *p, struct h_td *td, uint16_t hkid);
+/* MNG.INIT with a default TD_PARAMS. */
+uint64_t h_td_init(struct seam_platform *p, struct h_td *td);
+/* VP.CREATE, 3 x VP.ADDCX, VP.INIT v1 with RCX = guest_gpa. */
+uint64_t h_td_vcpu(struct seam_platform *p, struct h_td *td, uint64_t guest_gpa);
+/* SEPT tables as needed, PAGE.ADD, and 16 MR.EXTEND when measure. */
+uint64_t h_td_add_page(struct seam_platform *p, struct h_td *td, uint64_t gpa,
+		       const uint8_t page[4096], bool measure);
+/* Just the 16 EXTENDs of a page already added. */
+uint64_t h_td_extend_page(struct seam_platform *p, struct h_td *td, uint64_t gpa);
+uint64_t h_td_finalize(struct seam_platform *p, struct h_td *td);
+/* MRTD through TDH.MNG.RD. */
+uint64_t h_td_mrtd(struct seam_platform *p, struct h_td *td, uint8_t mrtd[48]);
+uint16_t h_td_ctx_version(struct seam_platform *p, struct h_td *td);
+/* VP.ENTER once; returns the status and the guest's counter/checksum. */
+uint64_t h_td_enter(struct seam_platform *p, struct h_td *td, unsigned int lp,
+		    uint64_t *counter, uint64_t *checksum);
+
+/* The kernel's update sequence, step by step. */
+uint64_t h_read_md(struct seam_platform *p, unsigned int lp, uint64_t field, uint64_t *val);
+uint64_t h_shutdown(struct seam_platform *p, bool avoid_compat_sensitive);
+/* INSTALL (UPDATE) on every LP, SYS.INIT, LP.INIT on every LP, SYS.UPDATE. */
+uint64_t h_install_and_update(struct seam_platform *p, const char *version,
+			      unsigned int update_ver, uint64_t r9);
+
+/* Deterministic page content for GPA-keyed test pages. */
+void h_fill_page(uint8_t page[4096], uint64_t seed);
+
+#endif

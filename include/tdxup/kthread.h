@@ -21,6 +21,11 @@ struct kthread_ops {
 	void (*relax)(void *ctx);
 	/* Monotonic microseconds (virtual under the lab scheduler). */
 	uint64_t (*now_us)(void *ctx);
+	/*
+	 * Non-zero under a cooperative (token-passing) scheduler: blocking
+	 * waits must then loop on relax() instead of sleeping on a condvar.
+	 */
+	int cooperative;
 };
 
 /* pthreads, nanosleep, sched_yield, CLOCK_MONOTONIC */

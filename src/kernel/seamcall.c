@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SEAMCALL wrappers (arch/x86/virt/vmx/tdx/seamcall_internal.h): retry on
+ * TDX_RND_NO_ENTROPY, errno mapping with a log line naming leaf and
+ * status, P-SEAMLDR calls serialised by seamldr_lock, and the trace hook.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernel/kernel.h"
+#include "tdxup/seamldr_abi.h"
+#include "tdxup/status_name.h"
+
+/* RDRAND_RETRY_LOOPS: how often sc_retry re-issues on no entropy. */
+#define RDRAND_RETRY_LOOPS	10
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t seamcall_raw(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
+{
+	struct seamcall_record r = { .cpu = cpu, .rax = rax };
+	uint64_t t0 = 0;
+
+	if (h->cfg.hooks.seamcall) {
+		r.start_us = h->kt->now_us(h->kt->ctx);
+		if (!h->kt->cooperative)
+			t0 = mono_ns();
+	}
+	r.status = seamcall(h->plat, cpu, rax, a);
+	if (h->cfg.hooks.seamcall) {
+		r.dur_ns = t0 ? mono_ns() - t0 : 0;
+		h->cfg.hooks.seamcall(h->cfg.hooks.ctx, &r);
+	}
+	return r.status;
+}
+
+uint64_t sc_retry(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
+{
+	struct seam_args in = *a;
+	uint64_t ret;
+
+	for (int retry = RDRAND_RETRY_LOOPS; ; retry--) {
+		ret = seamcall_raw(h, cpu, rax, a);
+		if (ret != TDX_RND_NO_ENTROPY || !retry)
+			return ret;
+		*a = in;
+	}
+}
+
+int seamcall_status_errno(uint64_t status)
+{
+	switch (status) {
+	case TDX_SUCCESS:
+		return 0;
+	case TDX_SEAMCALL_VMFAILINVALID:
+		return -ENODEV;
+	case TDX_SEAMCALL_GP:
+		return -EOPNOTSUPP;
+	case TDX_SEAMCALL_UD:
+		return -EACCES;
+	}
+	/* Warnings (bit 63 clear) count as success. */
+	return tdx_status_is_error(status) ? -EIO : 0;
+}
+
+int seamcall_prerr(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
+{
+	uint64_t status = sc_retry(h, cpu, rax, a);
+	int err = seamcall_status_errno(status);
+
+	if (err)
+		host_log(h, "tdx: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
+			 seamcall_leaf_name(rax), tdx_status_name(status),
+			 (unsigned long long)status, cpu);
+	return err;
+}
+
+uint64_t seamcall_on(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
+{
+	uint64_t status;
+
+	if (cpu_hold(h, cpu))
+		return TDX_SEAMCALL_VMFAILINVALID;	/* no such CPU to run on */
+	status = sc_retry(h, cpu, rax, a);
+	cpu_release(h, cpu);
+	return status;
+}
+
+int seamldr_call(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
+{
+	uint64_t status;
+
+	/* P-SEAMLDR admits one LP at a time: serialise every caller. */
+	pthread_mutex_lock(&h->seamldr_lock);
+	status = seamcall_raw(h, cpu, rax, a);
+	pthread_mutex_unlock(&h->seamldr_lock);
+	if (!status)
+		return 0;
+	host_log(h, "seamldr: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
+		 seamcall_leaf_name(rax), tdx_status_name(status),
+		 (unsigned long long)status, cpu);
+	/* P-SEAMLDR statuses all have bit 63 set; only VMfailInvalid differs. */
+	return status == TDX_SEAMCALL_VMFAILINVALID ? -ENODEV : -EIO;
+}
+
+const char *seamcall_leaf_name(uint64_t rax)
+{
+	static const char *const names[] = {
+		[TDH_VP_ENTER] = "TDH.VP.ENTER",
+		[TDH_MNG_ADDCX] = "TDH.MNG.ADDCX",
+		[TDH_MEM_PAGE_ADD] = "TDH.MEM.PAGE.ADD",
+		[TDH_MEM_SEPT_ADD] = "TDH.MEM.SEPT.ADD",
+		[TDH_VP_ADDCX] = "TDH.VP.ADDCX",
+		[TDH_MNG_KEY_CONFIG] = "TDH.MNG.KEY.CONFIG",
+		[TDH_MNG_CREATE] = "TDH.MNG.CREATE",
+		[TDH_VP_CREATE] = "TDH.VP.CREATE",
+		[TDH_MNG_RD] = "TDH.MNG.RD",
+		[TDH_MR_EXTEND] = "TDH.MR.EXTEND",
+		[TDH_MR_FINALIZE] = "TDH.MR.FINALIZE",
+		[TDH_VP_FLUSH] = "TDH.VP.FLUSH",
+		[TDH_MNG_VPFLUSHDONE] = "TDH.MNG.VPFLUSHDONE",
+		[TDH_MNG_KEY_FREEID] = "TDH.MNG.KEY.FREEID",
+		[TDH_MNG_INIT] = "TDH.MNG.INIT",
+		[TDH_VP_INIT] = "TDH.VP.INIT",
+		[TDH_PHYMEM_PAGE_RECLAIM] = "TDH.PHYMEM.PAGE.RECLAIM",
+		[TDH_SYS_KEY_CONFIG] = "TDH.SYS.KEY.CONFIG",
+		[TDH_SYS_INIT] = "TDH.SYS.INIT",
+		[TDH_SYS_RD] = "TDH.SYS.RD",
+		[TDH_SYS_LP_INIT] = "TDH.SYS.LP.INIT",
+		[TDH_SYS_TDMR_INIT] = "TDH.SYS.TDMR.INIT",
+		[TDH_SYS_LP_SHUTDOWN] = "TDH.SYS.LP.SHUTDOWN",
+		[TDH_SYS_CONFIG] = "TDH.SYS.CONFIG",
+		[TDH_SYS_SHUTDOWN] = "TDH.SYS.SHUTDOWN",
+		[TDH_SYS_UPDATE] = "TDH.SYS.UPDATE",
+	};
+	unsigned int leaf = rax & TDX_LEAF_MASK;
+
+	if (rax & P_SEAMLDR_SEAMCALL_BASE) {
+		switch (rax) {
+		case SEAMLDR_INFO:	return "SEAMLDR.INFO";
+		case SEAMLDR_INSTALL:	return "SEAMLDR.INSTALL";
+		}
+		return "SEAMLDR.?";
+	}
+	if (leaf < sizeof(names) / sizeof(names[0]) && names[leaf])
+		return names[leaf];
+	return "TDH.?";
+}
+
+void host_log(struct tdx_host *h, const char *fmt, ...)
+{
+	char line[512];
+	struct host_event ev = { .kind = HOST_EV_LOG, .cpu = -1, .text = line };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (h->cfg.log_to_stderr)
+		fprintf(stderr, "%s\n", line);
+	if (h->cfg.hooks.event) {
+		ev.at_us = h->kt->now_us(h->kt->ctx);
+		h->cfg.hooks.event(h->cfg.hooks.ctx, &ev);
+	}
+}
+
+void host_event(struct tdx_host *h, enum host_event_kind kind, int cpu, int value)
+{
+	struct host_event ev = { .kind = kind, .cpu = cpu, .value = value };
+
+	if (!h->cfg.hooks.event)
+		return;
+	ev.at_us = h->kt->now_us(h->kt->ctx);
+	h->cfg.hooks.event(h->cfg.hooks.ctx, &ev);
+}

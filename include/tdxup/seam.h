@@ -91,7 +91,7 @@ void seam_lp_set_guest_running(struct seam_platform *p, unsigned int lp, bool ru
 enum seam_fault {
 	SEAM_FAULT_NONE,
 	SEAM_FAULT_INSTALL_RECOVERABLE,	/* INSTALL's last-LP work fails early: ENOENTROPY */
-	SEAM_FAULT_INSTALL_UNRECOVERABLE, /* fails after the range is written: EBADHASH */
+	SEAM_FAULT_INSTALL_UNRECOVERABLE, /* fails after the range is written: ENOENTROPY, RDX 1 */
 	SEAM_FAULT_LP_INIT,		/* TDH.SYS.LP.INIT fails on that LP */
 	SEAM_FAULT_SYS_UPDATE,		/* TDH.SYS.UPDATE fails */
 };

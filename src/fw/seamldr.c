@@ -161,7 +161,9 @@ static uint64_t check_recoverable(struct seam_platform *p, unsigned int lp,
 		return SEAMLDR_EUNSUPPORTED;
 	if (update && r->sig.seamsvn_minor < svn[0])
 		return SEAMLDR_EBADSIG;
-	if (!update && p->keys_dirty &&
+	/* Without a valid SEAMEXTEND (after an unrecoverable failure) there is
+	 * no module to compare with, and LOAD must be able to recover. */
+	if (!update && p->keys_dirty && le64(f->seamextend_snapshot + SEAMEXTEND_VALID) &&
 	    (r->sig.seamsvn_major != svn[1] || r->sig.seamsvn_minor < svn[0]))
 		return SEAMLDR_ECLEANUPREQ;
 	if (r->sig.cpuid_table_size && !sigstruct_supports_fms(&r->sig, p->cfg.cpu_fms))
@@ -233,7 +235,11 @@ static void epilogue(struct seam_platform *p, struct install_req *r, struct tdx_
 	memcpy(e->seamhash, r->sig.seamhash, 48);
 	p->mod = mod;
 	p->seam_ready = true;
-	p->num_remaining_updates--;
+	/* LOAD starts a fresh SEAMDB; each UPDATE uses up one entry. */
+	if (r->scenario == SEAMLDR_SCENARIO_LOAD)
+		p->num_remaining_updates = p->cfg.num_remaining_updates;
+	else
+		p->num_remaining_updates--;
 	p->keys_dirty = true;
 }
 
@@ -259,7 +265,6 @@ static uint64_t install_module(struct seam_platform *p, unsigned int lp, struct 
 	if (r->scenario == SEAMLDR_SCENARIO_LOAD) {
 		memset(p->data_rgn, 0, sizeof(p->data_rgn));
 		p->nr_seamdb = 0;
-		p->num_remaining_updates = p->cfg.num_remaining_updates + 1;
 	} else {
 		size_t keep = (size_t)(r->sig.num_handoff_pages + 1) * 4096;
 

@@ -132,7 +132,9 @@ void td_own_page(struct tdx_module *m, struct td_ref *td, uint64_t pa, enum pamt
 /* A shared page the module only reads (TD_PARAMS, PAGE.ADD source). */
 static const uint8_t *map_shared(struct tdx_module *m, uint64_t pa, size_t len)
 {
-	if (pamt_get(m->plat, pa & PAGE_MASK)->type != PT_NDA)
+	/* The PAMT covers physical memory only: range-check before the lookup. */
+	if (!physmem_pa_in_range(m->plat->pm, pa) ||
+	    pamt_get(m->plat, pa & PAGE_MASK)->type != PT_NDA)
 		return NULL;
 	return physmem_map(m->plat->pm, pa, len);
 }

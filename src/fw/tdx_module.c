@@ -289,8 +289,12 @@ static uint64_t sys_shutdown(struct tdx_module *m, unsigned int lp, struct seam_
 	if (!hv_acceptable(&m->sysinfo, hv))
 		return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 
+	/*
+	 * Every leaf body runs under fw_lock and every LP sets lp_is_busy
+	 * (seq_cst) before waiting for it, so the spec's full fence between
+	 * the state change and the count is implied here.
+	 */
 	m->sys_state = SYS_SHUTDOWN;
-	atomic_thread_fence(memory_order_seq_cst);
 	if (busy_lps(m->plat) > 1) {
 		m->sys_state = SYS_READY;
 		return TDX_SYS_BUSY;

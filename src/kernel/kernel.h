@@ -107,7 +107,9 @@ uint64_t seamcall_on(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct 
 /* P-SEAMLDR call under seamldr_lock; any error -> -EIO (VMfailInvalid -ENODEV). */
 int seamldr_call(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a);
 int seamcall_status_errno(uint64_t status);
-const char *seamcall_leaf_name(uint64_t rax);
+/* The leaf's name for log lines (tdx_leaf_name, include/tdxup/status_name.h). */
+const char *tdx_leaf_name(uint64_t rax);
+#define seamcall_leaf_name(rax) tdx_leaf_name(rax)
 
 void host_log(struct tdx_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void host_event(struct tdx_host *h, enum host_event_kind kind, int cpu, int value);

@@ -78,7 +78,7 @@ int seamcall_prerr(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct se
 
 	if (err)
 		host_log(h, "tdx: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
-			 seamcall_leaf_name(rax), tdx_status_name(status),
+			 tdx_leaf_name(rax), tdx_status_name(status),
 			 (unsigned long long)status, cpu);
 	return err;
 }
@@ -105,54 +105,10 @@ int seamldr_call(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam
 	if (!status)
 		return 0;
 	host_log(h, "seamldr: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
-		 seamcall_leaf_name(rax), tdx_status_name(status),
+		 tdx_leaf_name(rax), tdx_status_name(status),
 		 (unsigned long long)status, cpu);
 	/* P-SEAMLDR statuses all have bit 63 set; only VMfailInvalid differs. */
 	return status == TDX_SEAMCALL_VMFAILINVALID ? -ENODEV : -EIO;
-}
-
-const char *seamcall_leaf_name(uint64_t rax)
-{
-	static const char *const names[] = {
-		[TDH_VP_ENTER] = "TDH.VP.ENTER",
-		[TDH_MNG_ADDCX] = "TDH.MNG.ADDCX",
-		[TDH_MEM_PAGE_ADD] = "TDH.MEM.PAGE.ADD",
-		[TDH_MEM_SEPT_ADD] = "TDH.MEM.SEPT.ADD",
-		[TDH_VP_ADDCX] = "TDH.VP.ADDCX",
-		[TDH_MNG_KEY_CONFIG] = "TDH.MNG.KEY.CONFIG",
-		[TDH_MNG_CREATE] = "TDH.MNG.CREATE",
-		[TDH_VP_CREATE] = "TDH.VP.CREATE",
-		[TDH_MNG_RD] = "TDH.MNG.RD",
-		[TDH_MR_EXTEND] = "TDH.MR.EXTEND",
-		[TDH_MR_FINALIZE] = "TDH.MR.FINALIZE",
-		[TDH_VP_FLUSH] = "TDH.VP.FLUSH",
-		[TDH_MNG_VPFLUSHDONE] = "TDH.MNG.VPFLUSHDONE",
-		[TDH_MNG_KEY_FREEID] = "TDH.MNG.KEY.FREEID",
-		[TDH_MNG_INIT] = "TDH.MNG.INIT",
-		[TDH_VP_INIT] = "TDH.VP.INIT",
-		[TDH_PHYMEM_PAGE_RECLAIM] = "TDH.PHYMEM.PAGE.RECLAIM",
-		[TDH_SYS_KEY_CONFIG] = "TDH.SYS.KEY.CONFIG",
-		[TDH_SYS_INIT] = "TDH.SYS.INIT",
-		[TDH_SYS_RD] = "TDH.SYS.RD",
-		[TDH_SYS_LP_INIT] = "TDH.SYS.LP.INIT",
-		[TDH_SYS_TDMR_INIT] = "TDH.SYS.TDMR.INIT",
-		[TDH_SYS_LP_SHUTDOWN] = "TDH.SYS.LP.SHUTDOWN",
-		[TDH_SYS_CONFIG] = "TDH.SYS.CONFIG",
-		[TDH_SYS_SHUTDOWN] = "TDH.SYS.SHUTDOWN",
-		[TDH_SYS_UPDATE] = "TDH.SYS.UPDATE",
-	};
-	unsigned int leaf = rax & TDX_LEAF_MASK;
-
-	if (rax & P_SEAMLDR_SEAMCALL_BASE) {
-		switch (rax) {
-		case SEAMLDR_INFO:	return "SEAMLDR.INFO";
-		case SEAMLDR_INSTALL:	return "SEAMLDR.INSTALL";
-		}
-		return "SEAMLDR.?";
-	}
-	if (leaf < sizeof(names) / sizeof(names[0]) && names[leaf])
-		return names[leaf];
-	return "TDH.?";
 }
 
 void host_log(struct tdx_host *h, const char *fmt, ...)

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "fw_harness.h"
 #include "tdxup/physmem.h"
 #include "tdxup/seamldr_abi.h"
+#include "tdxup/sigstruct.h"
 
 uint64_t h_call(struct seam_platform *p, unsigned int lp, uint16_t leaf, uint8_t ver,
 		struct seam_args *a)
@@ -396,4 +398,39 @@ void h_fill_page(uint8_t page[4096], uint64_t seed)
 		x ^= x << 17;
 		put_le64(page + i, x);
 	}
+}
+
+uint8_t *h_params_sigstruct(struct seam_platform *p, uint64_t params_pa)
+{
+	return h_map(p, le64(h_map(p, params_pa) + SEAMLDR_PARAMS_SIGSTRUCT_PA));
+}
+
+void h_params_resign(struct seam_platform *p, uint64_t params_pa)
+{
+	assert_int_equal(sigstruct_sign_test_key(h_params_sigstruct(p, params_pa)), 0);
+}
+
+uint8_t *h_params_module_page(struct seam_platform *p, uint64_t params_pa, unsigned int i)
+{
+	const uint8_t *prm = h_map(p, params_pa);
+
+	assert_true(i < le64(prm + SEAMLDR_PARAMS_NUM_MODULE_PAGES));
+	return h_map(p, le64(prm + SEAMLDR_PARAMS_MOD_PAGES_PA_LIST + 8 * i));
+}
+
+void h_params_rehash(struct seam_platform *p, uint64_t params_pa)
+{
+	uint64_t n = le64(h_map(p, params_pa) + SEAMLDR_PARAMS_NUM_MODULE_PAGES);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int dlen = 0;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha384(), NULL), 1);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(EVP_DigestUpdate(ctx, h_params_module_page(p, params_pa, i),
+						  PAGE_SIZE), 1);
+	assert_int_equal(EVP_DigestFinal_ex(ctx, h_params_sigstruct(p, params_pa) +
+					    SIGSTRUCT_SEAMHASH, &dlen), 1);
+	assert_int_equal(dlen, 48);
+	EVP_MD_CTX_free(ctx);
 }

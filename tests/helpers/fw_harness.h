@@ -83,4 +83,15 @@ uint64_t h_install_and_update(struct seam_platform *p, const char *version,
 /* Deterministic page content for GPA-keyed test pages. */
 void h_fill_page(uint8_t page[4096], uint64_t seed);
 
+/*
+ * Sigstruct surgery on a SEAMLDR_PARAMS built by h_params: the mapped
+ * sigstruct page, and re-signing it with the test key after an edit.
+ * h_params_rehash recomputes seamhash over the listed module pages.
+ */
+uint8_t *h_params_sigstruct(struct seam_platform *p, uint64_t params_pa);
+void h_params_resign(struct seam_platform *p, uint64_t params_pa);
+void h_params_rehash(struct seam_platform *p, uint64_t params_pa);
+/* Module page i of a SEAMLDR_PARAMS, mapped. */
+uint8_t *h_params_module_page(struct seam_platform *p, uint64_t params_pa, unsigned int i);
+
 #endif

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the subcommands: errors, option parsing, files, JSON. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "tdxup/image.h"
+
+const char *const cli_prog = "tdxup";
+
+static void verr(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", cli_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cmd->usage(stderr);
+	return CLI_USAGE;
+}
+
+int cli_help(const struct cli_cmd *cmd)
+{
+	cmd->usage(stdout);
+	return CLI_OK;
+}
+
+void cli_getopt_reset(void)
+{
+	optind = 0;		/* glibc: 0 also reinitialises its internal state */
+	opterr = 0;		/* errors are reported by cli_getopt, uniformly */
+}
+
+int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char opts[64];
+	int c;
+
+	/* A leading ':' tells a missing argument (':') from an unknown option ('?'). */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?') {
+		if (optopt && optopt != '?')
+			cli_usage_error(cmd, "%s: unknown option '-%c'", cmd->name, optopt);
+		else
+			cli_usage_error(cmd, "%s: unknown option '%s'", cmd->name, argv[optind - 1]);
+		return '?';
+	}
+	if (c == ':') {
+		cli_usage_error(cmd, "%s: option '%s' needs an argument", cmd->name,
+				argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+int cli_parse_u64(const char *s, uint64_t *v)
+{
+	int base = 10;
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	/* strtoull would accept a sign, spaces and an empty hex part. */
+	if (!*s || !strchr(base == 16 ? "0123456789abcdefABCDEF" : "0123456789", *s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+int cli_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	int ret = read_file(path, buf, len);
+
+	if (ret)
+		cli_err("%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+int cli_write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	int ret = write_file(path, buf, len);
+
+	if (ret)
+		cli_err("%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+json_t *cli_json_hex(const uint8_t *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *s = malloc(2 * len + 1);
+	json_t *j;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		s[2 * i] = digits[buf[i] >> 4];
+		s[2 * i + 1] = digits[buf[i] & 15];
+	}
+	s[2 * len] = '\0';
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+json_t *cli_json_hexnum(uint64_t v, int digits)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "0x%0*llx", digits, (unsigned long long)v);
+	return json_string(s);
+}
+
+int cli_json_print(json_t *v)
+{
+	int ret;
+
+	if (!v) {
+		cli_err("out of memory building JSON");
+		return CLI_FAIL;
+	}
+	ret = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(v);
+	if (ret) {
+		cli_err("cannot write JSON output");
+		return CLI_FAIL;
+	}
+	fputc('\n', stdout);
+	return CLI_OK;
+}

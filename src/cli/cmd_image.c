@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tdxup image`: build, list and convert TDX-BLOB module images; inspect
+ * and verify are in cmd_image_check.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd_image.h"
+#include "tdxup/image.h"
+#include "tdxup/module_build.h"
+#include "tdxup/seamldr_abi.h"
+
+static void image_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %1$s image build --version X.Y.Z [--format 0x100|0x200] [--debug] -o FILE\n"
+		"       %1$s image list [--json]\n"
+		"       %1$s image inspect FILE [--json]\n"
+		"       %1$s image verify FILE [--trust-key-hash HEX]... [--json]\n"
+		"       %1$s image convert --to 0x100|0x200 IN OUT\n"
+		"\n"
+		"TDX-BLOB module images, formats 0x100 (Intel's published blobs, the v8 kernel)\n"
+		"and 0x200 (mainline Linux 7.2).\n"
+		"\n"
+		"  build    write a signed image of a built-in emulated module build (see\n"
+		"           `image list`), signed with the tdxup test key. --format defaults to\n"
+		"           0x100; --debug sets the debug-signed bit (module_type bit 31).\n"
+		"  list     the catalogue of built-in builds: version, crypto library,\n"
+		"           update compatibility, TDX_FEATURES0, MODULE_HV/MIN_UPDATE_HV/\n"
+		"           NO_DOWNGRADE, SEAM SVN; hypothetical builds are labelled.\n"
+		"  inspect  header, sigstruct and (for tdxup images) emulated-build fields.\n"
+		"           Works on real Intel blobs too.\n"
+		"  verify   run every check P-SEAMLDR and the kernel make on an image, offline:\n"
+		"             header     structure of the header page (the kernel's checks)\n"
+		"             checksum   16-bit word sum is 0 (reported but ignored for 0x200)\n"
+		"             sigstruct  header constants, attributes 0, min_update_hv <= module_hv\n"
+		"             signature  RSA-3072 PKCS#1 v1.5 SHA-384 signature of the sigstruct\n"
+		"             seamhash   SHA-384 of all module pages equals sigstruct seamhash\n"
+		"             key        the signing key is trusted: the tdxup test key, a key\n"
+		"                        whose SHA-384 hash is given with --trust-key-hash (96\n"
+		"                        hex digits, repeatable), or Intel's production key\n"
+		"                        (matched by its published 16-byte hash prefix)\n"
+		"           Every failed check is named on stderr.\n"
+		"  convert  rewrite the header page for the other format; nothing else changes.\n"
+		"\n"
+		"  --json   machine-readable output on stdout\n"
+		"\n"
+		"exit status:\n"
+		"  build, list, convert  0 written/listed; 1 unknown version, unreadable or\n"
+		"                        malformed input, write error; 2 usage\n"
+		"  inspect               0 parsed; 1 unreadable file or malformed image; 2 usage\n"
+		"  verify                0 every check passed; 1 some check failed or the file\n"
+		"                        is unreadable; 2 usage\n",
+		cli_prog);
+}
+
+int image_parse_format(const char *s, unsigned int *version)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) || (v != TDX_BLOB_VERSION_1 && v != TDX_IMAGE_VERSION_2))
+		return -EINVAL;
+	*version = (unsigned int)v;
+	return 0;
+}
+
+static void list_versions(FILE *f)
+{
+	size_t nr;
+	const struct module_build *cat = module_build_catalogue(&nr);
+
+	fprintf(f, "known versions:");
+	for (size_t i = 0; i < nr; i++)
+		fprintf(f, " %s", cat[i].version);
+	fputc('\n', f);
+}
+
+static int image_build(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "version", required_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct module_image_opts opts = { .format = TDX_BLOB_VERSION_1 };
+	const char *version = NULL, *out = NULL;
+	const struct module_build *b;
+	uint8_t *img;
+	size_t len;
+	int c, ret;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "o:h", longopts)) != -1) {
+		switch (c) {
+		case 'V':
+			version = optarg;
+			break;
+		case 'f':
+			if (image_parse_format(optarg, &opts.format))
+				return cli_usage_error(cmd, "image build: --format must be 0x100 or 0x200, not '%s'",
+						       optarg);
+			break;
+		case 'd':
+			opts.debug = true;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			return cli_help(cmd);
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cmd, "image build: unexpected argument '%s'", argv[optind]);
+	if (!version || !out)
+		return cli_usage_error(cmd, "image build: --version and -o are required");
+
+	b = module_build_find(version);
+	if (!b) {
+		cli_err("image build: no built-in module build '%s'", version);
+		list_versions(stderr);
+		return CLI_FAIL;
+	}
+	ret = module_image_build(b, &opts, &img, &len);
+	if (ret) {
+		cli_err("image build: %s: %s", version, strerror(-ret));
+		return CLI_FAIL;
+	}
+	ret = cli_write_file(out, img, len);
+	free(img);
+	if (ret)
+		return CLI_FAIL;
+	printf("wrote %s: TDX module %s%s, format 0x%x, %s, %zu bytes\n", out, b->version,
+	       b->hypothetical ? " (hypothetical)" : "", opts.format,
+	       opts.debug ? "debug-signed" : "production-signed", len);
+	return CLI_OK;
+}
+
+static json_t *build_json(const struct module_build *b)
+{
+	json_t *fms = json_array();
+
+	for (unsigned int i = 0; i < b->nr_cpu_fms; i++)
+		json_array_append_new(fms, cli_json_hexnum(b->cpu_fms[i], 1));
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:b, s:o, s:i, s:i, s:i,"
+			 " s:i, s:o, s:i, s:i, s:o, s:i, s:b, s:s}",
+			 "version", b->version, "major", b->major, "minor", b->minor,
+			 "update", b->update, "build_num", b->build_num,
+			 "build_date", (int)b->build_date,
+			 "crypto_library", b->crypto_lib,
+			 "crypto_layout", cli_json_hexnum(b->crypto_layout, 1),
+			 "update_compat", b->update_compat,
+			 "tdx_features0", cli_json_hexnum(b->tdx_features0, 16),
+			 "module_hv", b->module_hv, "min_update_hv", b->min_update_hv,
+			 "no_downgrade", b->no_downgrade,
+			 "num_handoff_pages", b->num_handoff_pages,
+			 "seamsvn", cli_json_hexnum((unsigned)b->seamsvn_major << 8 | b->seamsvn_minor, 4),
+			 "seamsvn_major", b->seamsvn_major, "seamsvn_minor", b->seamsvn_minor,
+			 "cpu_fms", fms, "module_pages", b->nr_module_pages,
+			 "hypothetical", b->hypothetical, "note", b->note ? b->note : "");
+}
+
+static int image_list(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct module_build *cat;
+	bool json = false;
+	json_t *arr;
+	size_t nr;
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		if (c == 'h')
+			return cli_help(cmd);
+		if (c != 'j')
+			return CLI_USAGE;
+		json = true;
+	}
+	if (optind != argc)
+		return cli_usage_error(cmd, "image list: unexpected argument '%s'", argv[optind]);
+
+	cat = module_build_catalogue(&nr);
+	if (json) {
+		arr = json_array();
+		for (size_t i = 0; i < nr; i++)
+			json_array_append_new(arr, build_json(&cat[i]));
+		return cli_json_print(json_pack("{s:o}", "catalogue", arr));
+	}
+	printf("%-8s %-6s %-18s %-11s %-7s %-12s %s\n", "VERSION", "COMPAT", "TDX_FEATURES0",
+	       "HV/MIN/NODG", "SEAMSVN", "KIND", "CRYPTO LIBRARY");
+	for (size_t i = 0; i < nr; i++) {
+		const struct module_build *b = &cat[i];
+		char hv[16];
+
+		snprintf(hv, sizeof(hv), "%u/%u/%u", b->module_hv, b->min_update_hv,
+			 b->no_downgrade);
+		printf("%-8s %-6s 0x%016llx %-11s 0x%02x%02x  %-12s %s\n", b->version,
+		       b->update_compat ? "yes" : "no", (unsigned long long)b->tdx_features0, hv,
+		       b->seamsvn_major, b->seamsvn_minor,
+		       b->hypothetical ? "HYPOTHETICAL" : "release", b->crypto_lib);
+	}
+	return CLI_OK;
+}
+
+static int image_convert(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int to = 0;
+	uint8_t *in = NULL, *out = NULL;
+	char err[256];
+	size_t len;
+	int c, ret = CLI_FAIL;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		if (c == 'h')
+			return cli_help(cmd);
+		if (c != 't')
+			return CLI_USAGE;
+		if (image_parse_format(optarg, &to))
+			return cli_usage_error(cmd, "image convert: --to must be 0x100 or 0x200, not '%s'",
+					       optarg);
+	}
+	if (!to)
+		return cli_usage_error(cmd, "image convert: --to is required");
+	if (argc - optind != 2)
+		return cli_usage_error(cmd, "image convert: expected IN and OUT");
+
+	if (cli_read_file(argv[optind], &in, &len))
+		return CLI_FAIL;
+	if (tdx_image_convert(in, len, to, &out, err, sizeof(err))) {
+		cli_err("%s: cannot convert: %s", argv[optind], err);
+		goto out;
+	}
+	if (cli_write_file(argv[optind + 1], out, len))
+		goto out;
+	printf("wrote %s: format 0x%x (from 0x%x), %zu bytes\n", argv[optind + 1], to,
+	       le16(in + TDX_BLOB_V1_VERSION), len);
+	ret = CLI_OK;
+out:
+	free(in);
+	free(out);
+	return ret;
+}
+
+struct image_subcmd {
+	const char *name;
+	int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+};
+
+static const struct image_subcmd image_subcmds[] = {
+	{ "build", image_build },
+	{ "list", image_list },
+	{ "inspect", image_inspect },
+	{ "verify", image_verify },
+	{ "convert", image_convert },
+};
+
+static int image_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(cmd, "image: missing subcommand");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return cli_help(cmd);
+	for (size_t i = 0; i < sizeof(image_subcmds) / sizeof(image_subcmds[0]); i++)
+		if (!strcmp(argv[1], image_subcmds[i].name))
+			return image_subcmds[i].run(cmd, argc - 1, argv + 1);
+	return cli_usage_error(cmd, "image: unknown subcommand '%s'", argv[1]);
+}
+
+const struct cli_cmd cmd_image = {
+	.name = "image",
+	.summary = "build, list, inspect, verify and convert TDX module images",
+	.run = image_run,
+	.usage = image_usage,
+};

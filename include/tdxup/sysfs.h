@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tdxup/kthread.h"
+
 #define SYSFS_PAGE_SIZE	4096
 
 /* Who opens a file: root (uid 0) or not; capabilities beyond that. */
@@ -45,6 +47,8 @@ struct sysfs_node *sysfs_root(struct sysfs_tree *t);
 
 /* Create (or find) a directory; path may have several components. */
 struct sysfs_node *sysfs_mkdir(struct sysfs_node *parent, const char *path);
+/* Create one new directory; NULL if the name exists (kernfs's -EEXIST). */
+struct sysfs_node *sysfs_create_dir(struct sysfs_node *parent, const char *name);
 /* Attribute files: a text file when bin is false. mode as in chmod. */
 struct sysfs_node *sysfs_create_file(struct sysfs_node *dir, const char *name, unsigned int mode,
 				     const struct sysfs_attr_ops *ops, void *priv, bool bin);
@@ -53,9 +57,17 @@ struct sysfs_node *sysfs_create_link(struct sysfs_node *dir, const char *name, c
 /*
  * Remove a node and everything below it. Waits until no handler of the
  * node's files is running (kernfs's active-reference drain), so a caller
- * may free priv afterwards.
+ * may free priv afterwards. A handler must not remove its own file. Node
+ * memory lives as long as the tree, so removing a node twice (or a node
+ * already removed with its parent) is harmless.
  */
 void sysfs_remove(struct sysfs_node *node);
+/*
+ * How sysfs_remove waits for running handlers: by default a condition
+ * variable; with kt set, kt->relax() polling, so that a deterministic
+ * scheduler keeps control of every wait.
+ */
+void sysfs_tree_set_kthread_ops(struct sysfs_tree *t, const struct kthread_ops *kt);
 
 /* ---- the userspace side ---- */
 
@@ -85,7 +97,11 @@ int sysfs_readlink(struct sysfs_tree *t, const char *path, char *buf, size_t siz
 int sysfs_readdir(struct sysfs_tree *t, const char *path,
 		  int (*fn)(void *arg, const char *name, const struct sysfs_stat *st), void *arg);
 
-/* Conveniences: whole-file read (NUL-terminated) and one write at offset 0. */
+/*
+ * Conveniences: whole-file read (NUL-terminated) and one write at offset 0.
+ * Each read()/write() moves at most a page, as on sysfs; for a binary file
+ * sysfs_write_file therefore loops at increasing offsets like cat(1) does.
+ */
 ssize_t sysfs_read_file(struct sysfs_tree *t, const char *path, const struct sysfs_cred *cred,
 			char *buf, size_t size);
 ssize_t sysfs_write_file(struct sysfs_tree *t, const char *path, const struct sysfs_cred *cred,

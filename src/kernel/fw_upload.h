@@ -59,6 +59,24 @@ struct fw_upload *firmware_upload_register(struct sysfs_tree *t, struct sysfs_no
 					   const char *dev_path, const char *name,
 					   const struct fw_upload_ops *ops, void *dd_handle,
 					   const struct kthread_ops *kt);
+/*
+ * flags for firmware_upload_register_ex. Linux's get_device_parent() puts
+ * a class device straight into its parent's directory when the parent is
+ * itself a class device (a misc device such as test_firmware), and into a
+ * "firmware" glue directory otherwise (the tdx_host faux device).
+ */
+#define FW_UPLOAD_PARENT_IS_CLASS_DEV	(1u << 0)
+
+/*
+ * firmware_upload_register with flags, and the reason for a failure in *err
+ * (-EINVAL: no name or a required op missing; -EEXIST: name taken;
+ * -ENOMEM). err may be NULL.
+ */
+struct fw_upload *firmware_upload_register_ex(struct sysfs_tree *t, struct sysfs_node *dev,
+					      const char *dev_path, const char *name,
+					      const struct fw_upload_ops *ops, void *dd_handle,
+					      const struct kthread_ops *kt, unsigned int flags,
+					      int *err);
 /* Cancels and flushes a running upload, then removes the files. */
 void firmware_upload_unregister(struct fw_upload *fwl);
 

@@ -141,6 +141,9 @@ struct tdx_host *tdx_host_create(const struct tdx_host_config *cfg, int *err)
 	h->sysfs = sysfs_tree_create();
 	if (!h->tdx.lp_initialized || !h->sysfs)
 		goto err;
+	/* Under the lab's scheduler, removals must wait by handing over the token. */
+	if (h->kt->cooperative)
+		sysfs_tree_set_kthread_ops(h->sysfs, h->kt);
 	ret = create_platform(h);
 	if (!ret)
 		ret = cpus_init(h);

@@ -35,6 +35,10 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_image;
 extern const struct cli_cmd cmd_measure;
 extern const struct cli_cmd cmd_demo;
+extern const struct cli_cmd cmd_lab;
+extern const struct cli_cmd cmd_status;
+extern const struct cli_cmd cmd_select;
+extern const struct cli_cmd cmd_update;
 
 extern const char *const cli_prog;	/* "tdxup" */
 

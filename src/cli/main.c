@@ -9,6 +9,10 @@
 
 /* One line per subcommand; the order is the order of `tdxup --help`. */
 static const struct cli_cmd *const commands[] = {
+	&cmd_lab,
+	&cmd_status,
+	&cmd_select,
+	&cmd_update,
 	&cmd_image,
 	&cmd_measure,
 	&cmd_demo,

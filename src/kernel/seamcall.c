@@ -24,6 +24,14 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* tdx_status_name() is NULL for a status it does not know; %s must not get NULL. */
+static const char *status_name(uint64_t status)
+{
+	const char *name = tdx_status_name(status);
+
+	return name ? name : "unknown status";
+}
+
 uint64_t seamcall_raw(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)
 {
 	struct seamcall_record r = { .cpu = cpu, .rax = rax };
@@ -78,7 +86,7 @@ int seamcall_prerr(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct se
 
 	if (err)
 		host_log(h, "tdx: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
-			 tdx_leaf_name(rax), tdx_status_name(status),
+			 tdx_leaf_name(rax), status_name(status),
 			 (unsigned long long)status, cpu);
 	return err;
 }
@@ -105,7 +113,7 @@ int seamldr_call(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam
 	if (!status)
 		return 0;
 	host_log(h, "seamldr: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
-		 tdx_leaf_name(rax), tdx_status_name(status),
+		 tdx_leaf_name(rax), status_name(status),
 		 (unsigned long long)status, cpu);
 	/* P-SEAMLDR statuses all have bit 63 set; only VMfailInvalid differs. */
 	return status == TDX_SEAMCALL_VMFAILINVALID ? -ENODEV : -EIO;

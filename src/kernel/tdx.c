@@ -16,6 +16,14 @@
 #define TDX_NR_HKIDS		64
 #define TDMR_INFO_ALIGN		512
 
+/* tdx_status_name() is NULL for a status it does not know; %s must not get NULL. */
+static const char *status_name(uint64_t status)
+{
+	const char *name = tdx_status_name(status);
+
+	return name ? name : "unknown status";
+}
+
 /* ---- per-CPU init: TDH.SYS.INIT once, TDH.SYS.LP.INIT per CPU ------- */
 
 static int try_init_module_global(struct tdx_host *h, unsigned int cpu)
@@ -185,7 +193,7 @@ static int config_global_keyid(struct tdx_host *h)
 			status = seamcall_on(h, cpu, tdx_leaf(TDH_SYS_KEY_CONFIG, 0), &a);
 			if (seamcall_status_errno(status)) {
 				host_log(h, "tdx: TDH.SYS.KEY.CONFIG failed: %s (0x%016llx)",
-					 tdx_status_name(status), (unsigned long long)status);
+					 status_name(status), (unsigned long long)status);
 				return -EIO;
 			}
 			break;
@@ -289,7 +297,7 @@ int tdx_module_shutdown(struct tdx_host *h, unsigned int cpu)
 		}
 		if (status) {
 			host_log(h, "tdx: TDH.SYS.SHUTDOWN failed: %s (0x%016llx)",
-				 tdx_status_name(status), (unsigned long long)status);
+				 status_name(status), (unsigned long long)status);
 			return -EIO;
 		}
 	} else {

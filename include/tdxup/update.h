@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The update client (userspace.md 3): every pre-check before anything is
+ * written, the fw_upload protocol (kernel.md 9), retries on device-busy
+ * with seeded, jittered exponential back-off, and a distinct outcome for
+ * "nothing changed" and "module lost". It is a library call: it never
+ * exits and never prints, so the CLI, the tests and the simulator's
+ * operator (in-process backend, virtual clock) all use it as is.
+ */
+#ifndef TDXUP_UPDATE_H
+#define TDXUP_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxup/sysfs_client.h"
+
+enum update_outcome {
+	UPDATE_UPDATED,		/* the target is running now */
+	UPDATE_CURRENT,		/* already running the target (or nothing newer) */
+	UPDATE_DRY_RUN,		/* every pre-check passed; nothing written */
+	UPDATE_REFUSED,		/* a pre-check failed; nothing written */
+	UPDATE_BUSY,		/* still device-busy when the retry window closed */
+	UPDATE_FAILED,		/* the kernel refused it; version unchanged, TDs safe */
+	UPDATE_LOST,		/* version gives ENXIO: module lost, TDs gone */
+	UPDATE_ERROR,		/* I/O error or timeout: state unknown */
+};
+
+/* The CLI's exit status for an outcome (documented in `tdxup update --help`). */
+enum {
+	UPDATE_EXIT_OK		= 0,	/* updated, current, dry run */
+	UPDATE_EXIT_ERROR	= 1,	/* unexpected error; check `tdxup status` */
+	UPDATE_EXIT_USAGE	= 2,
+	UPDATE_EXIT_REFUSED	= 3,
+	UPDATE_EXIT_BUSY	= 4,
+	UPDATE_EXIT_FAILED	= 5,
+	UPDATE_EXIT_LOST	= 6,
+};
+
+int update_exit_code(enum update_outcome o);
+const char *update_outcome_name(enum update_outcome o);	/* "updated", ... */
+
+#define UPDATE_DEFAULT_RETRY_FOR_US	(60ULL * 1000000)
+#define UPDATE_DEFAULT_POLL_TIMEOUT_US	(600ULL * 1000000)
+#define UPDATE_DEFAULT_POLL_US		(100ULL * 1000)
+#define UPDATE_DEFAULT_BACKOFF_MIN_US	(1000ULL * 1000)
+#define UPDATE_DEFAULT_BACKOFF_MAX_US	(16ULL * 1000000)
+#define UPDATE_DEFAULT_CHUNK		(64u * 1024)
+
+struct update_opts {
+	/* What to install: an image (path or bytes), or the catalogue's choice. */
+	const char *image_path;
+	const uint8_t *image;
+	size_t image_len;
+	/* With an image: its metadata (rules, running image); alone: choose. */
+	const char *catalog_dir;
+	/* Catalogue: this version, not the newest. Image: its version if unknown. */
+	const char *version;
+	bool cpu_fms_set;		/* else CPUID.1.EAX of this CPU */
+	uint32_t cpu_fms;
+	bool allow_debug;
+	bool force_downgrade;
+	bool dry_run;
+	/* 0: detect (see update.c, "Image format"); 0x100 or 0x200: force. */
+	unsigned int image_format;
+	const uint8_t (*trusted_keys)[48];
+	size_t nr_trusted_keys;
+	uint64_t retry_for_us;		/* device-busy window; 0: one attempt */
+	uint64_t poll_timeout_us;	/* status back to idle */
+	uint64_t poll_us;
+	uint64_t backoff_min_us, backoff_max_us;
+	uint64_t seed;			/* jitter */
+	size_t chunk;			/* bytes per data write() */
+	/* One line of progress at a time (no newline); NULL: silent. */
+	void (*progress)(void *ctx, const char *line);
+	void *progress_ctx;
+};
+
+void update_opts_init(struct update_opts *o);
+
+#define UPDATE_MAX_ATTEMPTS	64
+#define UPDATE_MAX_WARNINGS	4
+
+struct update_attempt {
+	char error[64];			/* the error file ("" on success), or why no upload */
+	uint64_t at_ms;			/* its start, since the first one's */
+	unsigned int format;		/* image version sent */
+};
+
+struct update_result {
+	enum update_outcome outcome;
+	char from[24], to[24];		/* "" when unknown */
+	char reason[512];
+	unsigned int format;		/* image version sent (or that would be) */
+	bool converted;
+	uint32_t remaining_before, remaining_after;
+	size_t nr_attempts;		/* all of them; the first UPDATE_MAX_ATTEMPTS kept */
+	struct update_attempt attempts[UPDATE_MAX_ATTEMPTS];
+	size_t nr_warnings;
+	char warnings[UPDATE_MAX_WARNINGS][256];
+};
+
+/* Run it. Returns the outcome (also in r->outcome). */
+enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,
+			       struct update_result *r);
+
+/* "30s", "2m", "1h", "500ms", plain seconds; 0 or -EINVAL. */
+int update_parse_duration(const char *s, uint64_t *us);
+
+#endif /* TDXUP_UPDATE_H */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tdxup status`: the runtime-update state of a TDX host as its sysfs
+ * files show it. Works on a real /sys and on a mounted emulator alike.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "tdxup/status.h"
+
+enum {
+	STATUS_EXIT_UNAVAILABLE	= 3,	/* same meaning as update's "refused" */
+	STATUS_EXIT_LOST	= 6,	/* same as update's */
+};
+
+static void status_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %1$s status [--sysfs ROOT] [--json]\n"
+		"\n"
+		"Show the TDX module's runtime-update state: module version, P-SEAMLDR\n"
+		"version, updates left, whether a runtime update is possible and why not,\n"
+		"the upload status and the last upload error. Only the documented files\n"
+		"are read (devices/faux/tdx_host, class/firmware/tdx_module); the v5-v7\n"
+		"legacy paths (tdx_host/seamldr/, seamldr_upload) when those are missing.\n"
+		"P-SEAMLDR version and updates left are root-only files.\n"
+		"\n"
+		"  --sysfs ROOT  the directory standing for /sys (default /sys), e.g. a\n"
+		"                FUSE mount of the emulator\n"
+		"  --json        machine-readable: module_version, seamldr_version,\n"
+		"                num_remaining_updates, update_available, reason (when not\n"
+		"                available), upload_status, last_error (null: unreadable)\n"
+		"\n"
+		"exit status: 0 a runtime update is possible; 1 no tdx_host device under\n"
+		"ROOT; 2 usage; 3 a runtime update is not possible (the reason is printed);\n"
+		"6 the module is lost (version gives ENXIO: TDs are gone, reboot)\n",
+		cli_prog);
+}
+
+static const char *errtext(int err, char *buf, size_t len)
+{
+	if (err == -ENXIO)
+		snprintf(buf, len, "unavailable (ENXIO: module lost)");
+	else if (err == -ENODEV)
+		snprintf(buf, len, "absent");
+	else
+		snprintf(buf, len, "unreadable (%s)", strerror(-err));
+	return buf;
+}
+
+static void print_text(const struct tdx_sysfs_state *st, const char *root)
+{
+	char a[TDX_VERSION_STR_LEN], e[96];
+
+	printf("module version:     %s\n", st->version_err ? errtext(st->version_err, e, sizeof(e)) :
+	       tdx_version_str(&st->module, a));
+	printf("P-SEAMLDR version:  %s\n", st->seamldr_err ? errtext(st->seamldr_err, e, sizeof(e)) :
+	       tdx_version_str(&st->seamldr, a));
+	if (st->remaining_err)
+		printf("updates left:       %s\n", errtext(st->remaining_err, e, sizeof(e)));
+	else
+		printf("updates left:       %u\n", st->remaining);
+	if (st->fw_name)
+		printf("fw_upload device:   %s/%s/%s%s\n", root, FW_CLASS_DIR, st->fw_name,
+		       st->legacy_layout ? " (legacy layout)" : "");
+	else
+		printf("fw_upload device:   none\n");
+	if (st->update_available)
+		printf("runtime update:     available\n");
+	else
+		printf("runtime update:     not available: %s\n", st->reason);
+	if (!st->fw_name)
+		return;
+	printf("upload status:      %s\n", st->status_err ? errtext(st->status_err, e, sizeof(e)) :
+	       st->upload_status);
+	if (st->error_err)
+		printf("last error:         %s\n", st->error_err == -EBUSY ?
+		       "(not readable while an upload runs)" : errtext(st->error_err, e, sizeof(e)));
+	else
+		printf("last error:         %s\n", st->last_error[0] ? st->last_error : "none");
+}
+
+static json_t *opt_version(int err, const struct tdx_version *v)
+{
+	char s[TDX_VERSION_STR_LEN];
+
+	return err ? json_null() : json_string(tdx_version_str(v, s));
+}
+
+static int print_json(const struct tdx_sysfs_state *st)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return cli_json_print(NULL);
+	json_object_set_new(o, "module_version", opt_version(st->version_err, &st->module));
+	json_object_set_new(o, "seamldr_version", opt_version(st->seamldr_err, &st->seamldr));
+	json_object_set_new(o, "num_remaining_updates",
+			    st->remaining_err ? json_null() : json_integer(st->remaining));
+	json_object_set_new(o, "update_available", json_boolean(st->update_available));
+	if (!st->update_available)
+		json_object_set_new(o, "reason", json_string(st->reason));
+	json_object_set_new(o, "fw_upload_device",
+			    st->fw_name ? json_string(st->fw_name) : json_null());
+	json_object_set_new(o, "upload_status",
+			    st->status_err ? json_null() : json_string(st->upload_status));
+	json_object_set_new(o, "last_error",
+			    st->error_err ? json_null() : json_string(st->last_error));
+	return cli_json_print(o);
+}
+
+static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sysfs", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *root = "/sys";
+	struct tdx_sysfs_state st;
+	struct sysfs_client c;
+	bool json = false;
+	int opt, ret;
+
+	cli_getopt_reset();
+	while ((opt = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		switch (opt) {
+		case 's':
+			root = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return cli_help(cmd);
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "status: unexpected argument '%s'", argv[optind]);
+	if (sysfs_client_init_posix(&c, root))
+		return cli_usage_error(cmd, "status: --sysfs: path too long");
+	ret = tdx_sysfs_state_read(&c, &st);
+	if (json)
+		print_json(&st);
+	else if (ret)
+		cli_err("%s: %s", root, st.reason);
+	else
+		print_text(&st, root);
+	if (ret)
+		return CLI_FAIL;
+	if (st.version_err == -ENXIO)
+		return STATUS_EXIT_LOST;
+	return st.update_available ? CLI_OK : STATUS_EXIT_UNAVAILABLE;
+}
+
+const struct cli_cmd cmd_status = {
+	.name = "status",
+	.summary = "runtime-update state of a TDX host (sysfs)",
+	.run = status_run,
+	.usage = status_usage,
+};

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tdxup update`: install a TDX module at runtime through the kernel's
+ * fw_upload ABI, after every check that can be made beforehand. The work is
+ * update_run() (src/user/update.c); this file is options and output.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "tdxup/update.h"
+
+#define MAX_TRUSTED	16
+
+static void update_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %1$s update (IMAGE | --catalog DIR [--version X.Y.Z]) [--sysfs ROOT]\n"
+		"                    [--retry-for DURATION] [--dry-run] [--force-downgrade]\n"
+		"                    [--json] [options]\n"
+		"\n"
+		"Install a TDX module at runtime (TD-preserving) through\n"
+		"/sys/class/firmware/tdx_module. Before anything is written: the fw_upload\n"
+		"device must exist and num_remaining_updates be > 0; the image must verify\n"
+		"(checksum for v0x100, sigstruct, RSA signature, seamhash) with a trusted\n"
+		"key (the tdxup test key, Intel's production key, or --trust-key-hash); it\n"
+		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
+		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
+		"Then: status must be idle; loading=1; data in 64 KiB writes; loading=0;\n"
+		"status polled until idle; error read. device-busy (a TD build or migration\n"
+		"in flight; nothing changed) is retried with exponential back-off and\n"
+		"jitter until --retry-for runs out. firmware-invalid: version readable and\n"
+		"unchanged means nothing changed; ENXIO means the module is lost.\n"
+		"\n"
+		"  IMAGE                  a TDX-BLOB file (v0x100 or v0x200); its version comes\n"
+		"                         from its build descriptor, its name\n"
+		"                         (tdx_module_X.Y.Z.blob) or --version\n"
+		"  --catalog DIR          an Intel-style catalogue: without IMAGE, install its\n"
+		"                         newest valid module (see `%1$s select`); with IMAGE,\n"
+		"                         use its metadata and running-version image\n"
+		"  --version X.Y.Z        that catalogue version instead of the newest\n"
+		"  --sysfs ROOT           the directory standing for /sys (default /sys)\n"
+		"  --retry-for DURATION   device-busy retry window: 30s, 2m, 500ms... (60s)\n"
+		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
+		"  --seed N               jitter seed, for a reproducible schedule (default:\n"
+		"                         time and pid; printed with --json)\n"
+		"  --image-format 0x100|0x200\n"
+		"                         send this image version. Default: detect. Legacy\n"
+		"                         layout (tdx_host/seamldr/, seamldr_upload): 0x100.\n"
+		"                         tdx_host/seamldr_version present (v8 and mainline\n"
+		"                         look alike): 0x200, and once more as 0x100 if the\n"
+		"                         kernel answers firmware-invalid with nothing changed\n"
+		"                         (headers are checked before the module is touched).\n"
+		"                         Otherwise 0x100. Conversion rewrites the header only\n"
+		"  --cpu-fms HEX          CPUID.1.EAX (default: this CPU's)\n"
+		"  --allow-debug          accept a debug-signed module\n"
+		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
+		"                         which needs the running version's catalogue image)\n"
+		"  --trust-key-hash HEX   also trust this signing key (SHA-384 of the modulus,\n"
+		"                         96 hex digits; repeatable)\n"
+		"  --dry-run              every check, nothing written\n"
+		"  --json                 machine-readable: result (updated, current, dry-run,\n"
+		"                         refused, busy, failed, lost, error), from, to, reason,\n"
+		"                         attempts [{error, at_ms}], image_format, warnings, seed\n"
+		"\n"
+		"Progress goes to stderr.\n"
+		"\n"
+		"exit status: 0 updated, already current, or dry run passed; 1 unexpected\n"
+		"error (sysfs I/O, timeout): state unknown, see `%1$s status`; 2 usage;\n"
+		"3 refused by a pre-check, nothing written; 4 still device-busy when the\n"
+		"retry window closed, nothing changed; 5 the update failed and nothing\n"
+		"changed, TDs are safe; 6 the module is lost: TDs are gone, reboot\n",
+		cli_prog);
+}
+
+struct update_args {
+	struct update_opts o;
+	const char *root;
+	bool json, seed_set;
+	uint8_t keys[MAX_TRUSTED][48];
+};
+
+static int parse_hex_key(const char *s, uint8_t out[48])
+{
+	if (strlen(s) != 96)
+		return -EINVAL;
+	for (size_t i = 0; i < 48; i++) {
+		unsigned int b;
+
+		if (!strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+static int parse_fms(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s || !strchr("0123456789abcdefABCDEF", *s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(s, &end, 16);
+	if (errno || *end || n > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/* One option that takes a value; CLI_USAGE on a bad one. */
+static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struct update_args *a)
+{
+	struct update_opts *o = &a->o;
+	uint64_t v;
+
+	switch (opt) {
+	case 'r':
+		if (update_parse_duration(arg, &o->retry_for_us))
+			return cli_usage_error(cmd, "update: --retry-for: bad duration '%s'", arg);
+		return 0;
+	case 't':
+		if (update_parse_duration(arg, &o->poll_timeout_us) || !o->poll_timeout_us)
+			return cli_usage_error(cmd, "update: --timeout: bad duration '%s'", arg);
+		return 0;
+	case 'S':
+		if (cli_parse_u64(arg, &o->seed))
+			return cli_usage_error(cmd, "update: --seed: bad number '%s'", arg);
+		a->seed_set = true;
+		return 0;
+	case 'F':
+		if (cli_parse_u64(arg, &v) || (v != 0x100 && v != 0x200))
+			return cli_usage_error(cmd, "update: --image-format: 0x100 or 0x200");
+		o->image_format = (unsigned int)v;
+		return 0;
+	case 'f':
+		if (parse_fms(arg, &o->cpu_fms))
+			return cli_usage_error(cmd, "update: --cpu-fms: '%s' is not hex", arg);
+		o->cpu_fms_set = true;
+		return 0;
+	case 'k':
+		if (o->nr_trusted_keys >= MAX_TRUSTED || parse_hex_key(arg, a->keys[o->nr_trusted_keys]))
+			return cli_usage_error(cmd, "update: --trust-key-hash: 96 hex digits "
+					       "(at most %d keys)", MAX_TRUSTED);
+		o->nr_trusted_keys++;
+		return 0;
+	}
+	return CLI_USAGE;
+}
+
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct update_args *a)
+{
+	static const struct option longopts[] = {
+		{ "catalog", required_argument, NULL, 'c' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "sysfs", required_argument, NULL, 's' },
+		{ "retry-for", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "image-format", required_argument, NULL, 'F' },
+		{ "cpu-fms", required_argument, NULL, 'f' },
+		{ "trust-key-hash", required_argument, NULL, 'k' },
+		{ "allow-debug", no_argument, NULL, 'd' },
+		{ "force-downgrade", no_argument, NULL, 'D' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt, ret;
+
+	cli_getopt_reset();
+	while ((opt = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		switch (opt) {
+		case 'c':
+			a->o.catalog_dir = optarg;
+			break;
+		case 'v':
+			a->o.version = optarg;
+			break;
+		case 's':
+			a->root = optarg;
+			break;
+		case 'd':
+			a->o.allow_debug = true;
+			break;
+		case 'D':
+			a->o.force_downgrade = true;
+			break;
+		case 'n':
+			a->o.dry_run = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			return -1;
+		case '?':
+			return CLI_USAGE;
+		default:
+			ret = take_value(cmd, opt, optarg, a);
+			if (ret)
+				return ret;
+		}
+	}
+	if (optind + 1 < argc)
+		return cli_usage_error(cmd, "update: one IMAGE at most");
+	if (optind < argc)
+		a->o.image_path = argv[optind];
+	if (!a->o.image_path && !a->o.catalog_dir)
+		return cli_usage_error(cmd, "update: give an IMAGE or --catalog DIR");
+	return 0;
+}
+
+static void progress(void *ctx, const char *line)
+{
+	fprintf(stderr, "%s: update: %s\n", cli_prog, line);
+}
+
+static int print_json(const struct update_args *a, const struct update_result *r)
+{
+	json_t *o = json_object(), *att = json_array(), *warn = json_array();
+	size_t n = r->nr_attempts < UPDATE_MAX_ATTEMPTS ? r->nr_attempts : UPDATE_MAX_ATTEMPTS;
+
+	if (!o || !att || !warn)
+		return cli_json_print(NULL);
+	json_object_set_new(o, "result", json_string(update_outcome_name(r->outcome)));
+	json_object_set_new(o, "from", r->from[0] ? json_string(r->from) : json_null());
+	json_object_set_new(o, "to", r->to[0] ? json_string(r->to) : json_null());
+	json_object_set_new(o, "reason", json_string(r->reason));
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(att, json_pack("{s:s, s:I, s:o}",
+			"error", r->attempts[i].error, "at_ms", (json_int_t)r->attempts[i].at_ms,
+			"image_format", cli_json_hexnum(r->attempts[i].format, 3)));
+	json_object_set_new(o, "attempts", att);
+	json_object_set_new(o, "nr_attempts", json_integer((json_int_t)r->nr_attempts));
+	json_object_set_new(o, "image_format", r->format ? cli_json_hexnum(r->format, 3) :
+			    json_null());
+	for (size_t i = 0; i < r->nr_warnings; i++)
+		json_array_append_new(warn, json_string(r->warnings[i]));
+	json_object_set_new(o, "warnings", warn);
+	json_object_set_new(o, "seed", json_integer((json_int_t)a->o.seed));
+	return cli_json_print(o);
+}
+
+static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct update_args *a = calloc(1, sizeof(*a));
+	struct update_result *r = calloc(1, sizeof(*r));
+	struct sysfs_client *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!a || !r || !c) {
+		cli_err("out of memory");
+		ret = CLI_FAIL;
+		goto out;
+	}
+	update_opts_init(&a->o);
+	ret = parse_args(cmd, argc, argv, a);
+	if (ret) {
+		ret = ret < 0 ? cli_help(cmd) : ret;
+		goto out;
+	}
+	if (!a->seed_set)
+		a->o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	a->o.trusted_keys = (const uint8_t (*)[48])a->keys;
+	a->o.progress = progress;
+	if (sysfs_client_init_posix(c, a->root)) {
+		ret = cli_usage_error(cmd, "update: --sysfs: path too long");
+		goto out;
+	}
+	update_run(c, &a->o, r);
+	ret = update_exit_code(r->outcome);
+	if (a->json)
+		print_json(a, r);
+	else if (ret == UPDATE_EXIT_OK)
+		printf("%s: %s\n", update_outcome_name(r->outcome), r->reason);
+	else
+		cli_err("update %s: %s", update_outcome_name(r->outcome), r->reason);
+out:
+	free(a);
+	free(r);
+	free(c);
+	return ret;
+}
+
+const struct cli_cmd cmd_update = {
+	.name = "update",
+	.summary = "install a TDX module at runtime (fw_upload), with every check",
+	.run = update_cmd_run,
+	.usage = update_usage,
+};

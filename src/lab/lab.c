@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tdxup lab: one scenario run. An emulated host (kernel profile, lockstep
+ * driver), running TDs that keep stepping, TD builders going through KVM's
+ * build ioctls, and an operator who runs the production updater against
+ * the host's sysfs tree. Under the serial driver every actor runs under the
+ * deterministic scheduler (sched.c) on virtual time; under the threads
+ * driver they are free threads on the wall clock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab/lab_internal.h"
+#include "tdxup/guest.h"
+#include "tdxup/measure.h"
+#include "tdxup/module_build.h"
+#include "tdxup/seamldr_abi.h"
+#include "tdxup/status_name.h"
+#include "tdxup/sysfs_client.h"
+#include "tdxup/tdx_abi.h"
+#include "tdxup/update.h"
+
+#define RUNNER_PERIOD_US	150
+#define RUNNER_PAGES		4
+
+void lab_config_init(struct lab_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 8;
+	cfg->packages = 2;
+	cfg->from = "1.5.24";
+	cfg->to = "1.5.30";
+	cfg->running = 2;
+	cfg->builders = 4;
+	cfg->pages = 256;
+	cfg->rounds = 1;
+	cfg->profile = KERNEL_PROFILE_V8;
+	cfg->driver = LOCKSTEP_SERIAL;
+	cfg->seed = 1;
+	cfg->updates = 1;
+	cfg->retry = LAB_RETRY_BACKOFF;
+	cfg->retry_for_us = 2000000;
+	cfg->update_at_us = 400;
+	cfg->updates_left = 16;
+	cfg->name = "default";
+}
+
+/* ---- deterministic content ------------------------------------------- */
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void fill_pages(uint8_t *buf, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i + 8 <= len; i += 8)
+		put_le64(buf + i, mix64(seed + i));
+}
+
+static uint64_t lab_rand(struct lab *lab, uint64_t salt)
+{
+	return lab->sched ? lab_sched_rand(lab->sched) : mix64(lab->cfg->seed * 31 + salt);
+}
+
+/* ---- building a TD through KVM ---------------------------------------- */
+
+static int kvm_op(struct lab_actor *a, struct kvm_tdx_cmd *cmd, bool vcpu)
+{
+	cmd->hw_error = 0;
+	return vcpu ? kvm_vcpu_tdx_op(a->vcpu, a->cpu, cmd) : kvm_vm_tdx_op(a->vm, a->cpu, cmd);
+}
+
+static void destroy_td(struct lab_actor *a)
+{
+	if (a->vm)
+		kvm_destroy_vm(a->vm, a->cpu);
+	a->vm = NULL;
+	a->vcpu = NULL;
+}
+
+/* INIT_VM .. INIT_VCPU; the TD-build window opens at MNG.INIT. */
+static int create_td(struct lab_actor *a, uint64_t *hw_error)
+{
+	struct kvm_tdx_init_vm init = { .xfam = 3 };
+	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_INIT_VM, .data = (uintptr_t)&init };
+	int err = 0;
+
+	a->vm = kvm_create_vm(a->lab->h, 1, &err);
+	if (!a->vm)
+		return err;
+	err = kvm_op(a, &cmd, false);
+	if (!err) {
+		a->vcpu = kvm_create_vcpu(a->vm, 0, &err);
+		if (a->vcpu) {
+			cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU, .data = LAB_GPA_BASE };
+			err = kvm_op(a, &cmd, true);
+		}
+	}
+	if (!err)
+		err = kvm_set_private_memory(a->vm, LAB_GPA_BASE, a->nr_pages);
+	*hw_error = cmd.hw_error;
+	return err;
+}
+
+/* INIT_MEM_REGION in chunks, then FINALIZE_VM: add-then-extend per page. */
+static int measure_td(struct lab_actor *a, uint64_t *hw_error)
+{
+	struct kvm_tdx_cmd cmd;
+	int err = 0;
+
+	for (unsigned int i = 0; i < a->nr_pages && !err; i += LAB_CHUNK_PAGES) {
+		unsigned int n = a->nr_pages - i < LAB_CHUNK_PAGES ? a->nr_pages - i : LAB_CHUNK_PAGES;
+		struct kvm_tdx_init_mem_region r = {
+			.source_addr = (uintptr_t)(a->pages + (size_t)i * 4096),
+			.gpa = LAB_GPA_BASE + (uint64_t)i * 4096,
+			.nr_pages = n,
+		};
+
+		cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_MEM_REGION,
+					    .flags = KVM_TDX_MEASURE_MEMORY_REGION,
+					    .data = (uintptr_t)&r };
+		err = kvm_op(a, &cmd, true);
+	}
+	if (!err) {
+		cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
+		err = kvm_op(a, &cmd, false);
+	}
+	*hw_error = cmd.hw_error;
+	return err;
+}
+
+static bool mrtd_matches(struct lab_actor *a)
+{
+	struct mrtd_calc *c = mrtd_calc_new();
+	uint8_t expect[48];
+	bool ok = false;
+
+	if (!c)
+		return false;
+	for (unsigned int i = 0; i < a->nr_pages; i++)
+		mrtd_calc_add_page(c, LAB_GPA_BASE + (uint64_t)i * 4096, a->pages + (size_t)i * 4096,
+				   true);
+	if (!mrtd_calc_final(c, expect) && !kvm_tdx_get_mrtd(a->vm, a->cpu, a->td->mrtd))
+		ok = !memcmp(expect, a->td->mrtd, 48);
+	mrtd_calc_free(c);
+	return ok;
+}
+
+static void td_slice(struct lab_actor *a, const char *name, uint64_t start_ns)
+{
+	struct lab *lab = a->lab;
+
+	if (!lab->trace)
+		return;
+	pthread_mutex_lock(&lab->lock);
+	trace_slice(lab->trace, TRACE_PID_TDS, (int)a->idx, "td", name, start_ns,
+		    lab_now_ns(lab) - start_ns, NULL, NULL);
+	pthread_mutex_unlock(&lab->lock);
+}
+
+/* One full build; 0, or -errno with hw_error when the build failed. */
+static int build_td(struct lab_actor *a, uint64_t *hw_error)
+{
+	uint64_t t0 = lab_now_ns(a->lab), t1;
+	int err;
+
+	*hw_error = 0;
+	err = create_td(a, hw_error);
+	td_slice(a, "INIT_VM + INIT_VCPU", t0);
+	if (!err) {
+		lab_note(a->lab, "%s: INIT_VM on CPU %u: build window open (%u pages to measure)",
+			 a->td->name, a->cpu, a->nr_pages);
+		t1 = lab_now_ns(a->lab);
+		err = measure_td(a, hw_error);
+		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
+	}
+	return err;
+}
+
+/* ---- actors ------------------------------------------------------------ */
+
+static void record_build(struct lab_actor *a, int err, uint64_t hw_error)
+{
+	struct lab *lab = a->lab;
+	char st[TDX_STATUS_STR_LEN];
+
+	if (!err) {
+		bool ok = mrtd_matches(a);
+
+		pthread_mutex_lock(&lab->lock);
+		a->td->built = true;
+		a->td->mrtd_ok = ok;
+		lab->res->builds_completed++;
+		if (!ok)
+			lab->res->wrong_mrtds++;
+		pthread_mutex_unlock(&lab->lock);
+		lab_note(lab, "%s: FINALIZE_VM: MRTD %s", a->td->name,
+			 ok ? "matches the offline measurement" :
+			      "DIFFERS from the offline measurement (silent corruption)");
+		return;
+	}
+	pthread_mutex_lock(&lab->lock);
+	a->td->build_failed = true;
+	a->td->hw_error = hw_error;
+	lab->res->failed_builds++;
+	pthread_mutex_unlock(&lab->lock);
+	lab_note(lab, "%s: build failed: %s%s%s", a->td->name, strerror(-err),
+		 hw_error ? ", hw_error " : "", hw_error ? tdx_status_str(hw_error, st, sizeof(st)) : "");
+}
+
+static void builder_fn(void *arg)
+{
+	struct lab_actor *a = arg;
+	struct lab *lab = a->lab;
+	uint64_t hw_error;
+	int err, tries = 0;
+
+	lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) % 300);
+	do {
+		err = build_td(a, &hw_error);
+		record_build(a, err, hw_error);
+		/*
+		 * A build refused with TDX_INCOMPATIBLE_MRTD_CONTEXT must be torn
+		 * down and rebuilt (mitigation B); the VMM restarts it.
+		 */
+		if (err && hw_error == TDX_INCOMPATIBLE_MRTD_CONTEXT && ++tries < 3) {
+			destroy_td(a);
+			lab_note(lab, "%s: torn down; rebuilding from scratch", a->td->name);
+			a->td->build_failed = false;
+			continue;
+		}
+		break;
+	} while (true);
+	if (a->td->built) {
+		struct kvm_run_exit ex;
+
+		/* The new TD runs once before it goes away. */
+		if (kvm_vcpu_run(a->vcpu, a->cpu, &ex))
+			a->td->lost = true;
+	}
+	destroy_td(a);
+	atomic_fetch_sub(&lab->builders_left, 1);
+}
+
+static void runner_step(struct lab_actor *a)
+{
+	struct lab *lab = a->lab;
+	uint64_t c, sum, t0 = lab_now_ns(lab);
+	struct kvm_run_exit ex;
+	int err = kvm_vcpu_run(a->vcpu, a->cpu, &ex);
+
+	td_slice(a, "KVM_RUN", t0);
+	if (err) {
+		if (!a->td->lost)
+			lab_note(lab, "%s: KVM_RUN failed: the TD is dead", a->td->name);
+		a->td->lost = true;
+		return;
+	}
+	tdx_guest_step(a->replay, &c, &sum);
+	if (ex.counter != c || ex.checksum != sum) {
+		if (a->td->memory_ok)
+			lab_note(lab, "%s: guest memory does not match the replay", a->td->name);
+		a->td->memory_ok = false;
+	}
+	if (atomic_load(&lab->update_done))
+		a->td->steps_after++;
+	else
+		a->td->steps_before++;
+	a->td->checksum = ex.checksum;
+}
+
+static void runner_fn(void *arg)
+{
+	struct lab_actor *a = arg;
+	struct lab *lab = a->lab;
+
+	while (!atomic_load(&lab->stop_runners) && !a->td->lost) {
+		runner_step(a);
+		lab->kt->sleep_us(lab->kt->ctx, RUNNER_PERIOD_US);
+	}
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static struct lab_actor *new_actor(struct lab *lab, const char *prefix, unsigned int n,
+				   unsigned int pages, bool running)
+{
+	struct lab_actor *a = &lab->actors[lab->nr_actors];
+	struct lab_td *td = &lab->res->tds[lab->res->nr_tds];
+
+	a->lab = lab;
+	a->idx = lab->nr_actors++;
+	lab->res->nr_tds++;
+	a->td = td;
+	/* Builders and runners spread over the CPUs, CPU 0 left to the rest. */
+	a->cpu = 1 + a->idx % (lab->cfg->cpus > 1 ? lab->cfg->cpus - 1 : 1);
+	if (a->cpu >= lab->cfg->cpus)
+		a->cpu = 0;
+	snprintf(td->name, sizeof(td->name), "%s%u", prefix, n);
+	td->running = running;
+	td->memory_ok = true;
+	a->nr_pages = pages;
+	/* KVM wants page-aligned source memory, as userspace mmap()s it. */
+	a->pages = aligned_alloc(4096, (size_t)pages * 4096);
+	if (!a->pages)
+		return NULL;
+	fill_pages(a->pages, (size_t)pages * 4096, lab->cfg->seed * 1000003 + a->idx);
+	memcpy(a->replay, a->pages, 4096);
+	return a;
+}
+
+/* Running TDs are built before the scenario starts. */
+static int start_running_td(struct lab *lab, unsigned int n)
+{
+	struct lab_actor *a = new_actor(lab, "run", n, RUNNER_PAGES, true);
+	uint64_t hw;
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	err = build_td(a, &hw);
+	if (err)
+		return err;
+	a->td->built = true;
+	a->td->mrtd_ok = mrtd_matches(a);
+	return 0;
+}
+
+static int create_host(struct lab *lab)
+{
+	const struct lab_config *cfg = lab->cfg;
+	struct tdx_host_config hc;
+	int err = 0;
+
+	tdx_host_config_init(&hc);
+	hc.nr_cpus = cfg->cpus;
+	hc.nr_packages = cfg->packages;
+	hc.boot_module = cfg->from;
+	hc.profile = cfg->profile;
+	hc.driver = cfg->driver;
+	hc.num_remaining_updates = cfg->updates_left;
+	hc.kt = lab->kt;
+	lab_hooks(lab, &hc.hooks);
+	lab->h = tdx_host_create(&hc, &err);
+	return lab->h ? 0 : err;
+}
+
+static int lab_setup(struct lab *lab)
+{
+	const struct lab_config *cfg = lab->cfg;
+	int err;
+
+	if (cfg->running + cfg->builders > LAB_MAX_TDS || !cfg->pages || cfg->pages > 4096)
+		return -EINVAL;
+	err = create_host(lab);
+	if (err)
+		return err;
+	lab_note(lab, "host: %u CPUs in %u packages, TDX module %s, profile %s, %s driver, "
+		 "%u updates left", cfg->cpus, cfg->packages, cfg->from,
+		 kernel_profile_name(cfg->profile),
+		 cfg->driver == LOCKSTEP_SERIAL ? "serial" : "threads", cfg->updates_left);
+	for (unsigned int i = 0; i < cfg->running; i++) {
+		err = start_running_td(lab, i);
+		if (err)
+			return err;
+	}
+	if (cfg->running)
+		lab_note(lab, "%u TDs running", cfg->running);
+	for (unsigned int i = 0; i < cfg->builders; i++)
+		if (!new_actor(lab, "build", i, cfg->pages, false))
+			return -ENOMEM;
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static int start_actor(struct lab *lab, struct lab_actor *a, void (*fn)(void *))
+{
+	return lab->kt->start(lab->kt->ctx, fn, a, a->td ? a->td->name : "operator", &a->thread);
+}
+
+static int run_actors(struct lab *lab)
+{
+	struct lab_actor op = { .lab = lab };
+	int err = 0;
+
+	atomic_store(&lab->builders_left, lab->cfg->builders);
+	for (unsigned int i = 0; i < lab->nr_actors && !err; i++)
+		err = start_actor(lab, &lab->actors[i],
+				  lab->actors[i].td->running ? runner_fn : builder_fn);
+	if (!err)
+		err = lab->kt->start(lab->kt->ctx, operator_fn, lab, "operator", &op.thread);
+	if (err)
+		atomic_store(&lab->stop_runners, true);
+	if (op.thread)
+		lab->kt->join(lab->kt->ctx, op.thread);
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		if (!lab->actors[i].td->running && lab->actors[i].thread)
+			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
+	/* Let the running TDs show they go on after everything is over. */
+	lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
+	atomic_store(&lab->stop_runners, true);
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		if (lab->actors[i].td->running && lab->actors[i].thread)
+			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
+	return err;
+}
+
+static int lab_init(struct lab *lab, const struct lab_config *cfg, struct lab_result *res)
+{
+	struct timespec ts;
+
+	memset(lab, 0, sizeof(*lab));
+	memset(res, 0, sizeof(*res));
+	lab->cfg = cfg;
+	lab->res = res;
+	pthread_mutex_init(&lab->lock, NULL);
+	lab->stage = calloc(cfg->cpus, sizeof(*lab->stage));
+	lab->stage_begin_ns = calloc(cfg->cpus, sizeof(*lab->stage_begin_ns));
+	if (!lab->stage || !lab->stage_begin_ns)
+		return -ENOMEM;
+	if (cfg->trace_path && !(lab->trace = trace_new()))
+		return -ENOMEM;
+	if (cfg->driver == LOCKSTEP_SERIAL) {
+		lab->sched = lab_sched_create(cfg->seed);
+		if (!lab->sched)
+			return -ENOMEM;
+		lab->kt = lab_sched_ops(lab->sched);
+	} else {
+		lab->kt = kthread_default_ops();
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lab->t0_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	lab_trace_names(lab);
+	return 0;
+}
+
+static void lab_fini(struct lab *lab)
+{
+	for (unsigned int i = 0; i < lab->nr_actors; i++) {
+		destroy_td(&lab->actors[i]);
+		free(lab->actors[i].pages);
+	}
+	tdx_host_destroy(lab->h);
+	lab_sched_destroy(lab->sched);
+	trace_free(lab->trace);
+	lab_timeline_free(lab);
+	free(lab->image);
+	free(lab->stage);
+	free(lab->stage_begin_ns);
+	pthread_mutex_destroy(&lab->lock);
+}
+
+int lab_run(const struct lab_config *cfg, struct lab_result *res)
+{
+	struct lab lab;
+	int err = lab_init(&lab, cfg, res);
+
+	if (!err)
+		err = lab_setup(&lab);
+	if (!err)
+		err = run_actors(&lab);
+	if (!err)
+		lab_verdict(&lab);
+	if (!err && lab.trace)
+		err = write_trace(&lab);
+	res->end_us = lab_now_ns(&lab) / 1000;
+	res->timeline = lab_timeline_text(&lab);
+	lab_fini(&lab);
+	return err;
+}
+
+void lab_result_free(struct lab_result *res)
+{
+	free(res->timeline);
+	res->timeline = NULL;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* The lab's run state, shared by lab.c (actors), lab_events.c (hooks). */
+#ifndef TDXUP_LAB_INTERNAL_H
+#define TDXUP_LAB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lab/lab.h"
+#include "lab/sched.h"
+#include "lab/trace.h"
+#include "tdxup/kvm.h"
+
+#define LAB_GPA_BASE		0x100000ULL
+#define LAB_CHUNK_PAGES		16
+
+struct lab;
+
+struct lab_actor {
+	struct lab *lab;
+	unsigned int idx;		/* TD index in res->tds */
+	unsigned int cpu;
+	struct lab_td *td;
+	struct kvm *vm;
+	struct kvm_vcpu *vcpu;
+	uint8_t *pages;			/* the TD's initial memory */
+	unsigned int nr_pages;
+	uint8_t replay[4096];		/* the guest's work page, replayed */
+	void *thread;
+};
+
+struct timeline_entry {
+	uint64_t ts_ns;
+	uint64_t seq;
+	char *text;
+};
+
+struct lab {
+	const struct lab_config *cfg;
+	struct lab_result *res;
+	struct lab_sched *sched;	/* NULL with the threads driver */
+	const struct kthread_ops *kt;
+	struct tdx_host *h;
+	uint64_t t0_ns;			/* real-clock origin (threads driver) */
+	pthread_mutex_t lock;		/* results, timeline, trace */
+	struct trace *trace;
+
+	struct timeline_entry *tl;
+	size_t tl_len, tl_cap;
+	uint64_t tl_seq;
+
+	atomic_bool stop_runners;
+	atomic_bool update_done;
+	atomic_uint builders_left;
+
+	/* stop-the-world bookkeeping for the trace and the timeline */
+	bool stw_active;
+	uint64_t stw_begin_ns;
+	int *stage;			/* per CPU: current lockstep state, or 0 */
+	uint64_t *stage_begin_ns;
+	unsigned int installs_in_stw;
+	unsigned int last_build_count;	/* from the kernel's rejection log line */
+
+	struct lab_actor actors[LAB_MAX_TDS];
+	unsigned int nr_actors;
+	uint8_t *image;
+	size_t image_len;
+};
+
+uint64_t lab_now_ns(struct lab *lab);
+/* lab_operator.c: the operator actor (arg: struct lab *). */
+void operator_fn(void *arg);
+/* lab_verdict.c */
+void lab_verdict(struct lab *lab);
+int write_trace(struct lab *lab);
+void lab_note(struct lab *lab, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lab_hooks(struct lab *lab, struct tdx_host_hooks *hooks);
+void lab_trace_names(struct lab *lab);
+char *lab_timeline_text(struct lab *lab);
+void lab_timeline_free(struct lab *lab);
+
+#endif /* TDXUP_LAB_INTERNAL_H */

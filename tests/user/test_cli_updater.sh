@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tdxup status / select / update through the POSIX backend, on a directory
+# laid out like /sys (plain files: the fw_upload protocol itself is tested
+# in-process by test_update and test_update_retry), exit codes and JSON keys.
+set -euo pipefail
+
+TDXUP=${1:?usage: $0 path/to/tdxup}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# run WANT_RC CMD...: output in $TMP/out and $TMP/err
+run() {
+	local want=$1 rc=0
+	shift
+	"$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$* exited $rc, not $want"; }
+}
+has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
+
+SYS=$TMP/sys
+DEV=$SYS/devices/faux/tdx_host
+mk_sys() {
+	rm -rf "$SYS"
+	mkdir -p "$DEV/firmware/tdx_module" "$SYS/class/firmware"
+	echo 1.5.24 >"$DEV/version"
+	echo 1.5.01 >"$DEV/seamldr_version"
+	echo 3 >"$DEV/num_remaining_updates"
+	for f in loading data remaining_size cancel; do : >"$DEV/firmware/tdx_module/$f"; done
+	echo idle >"$DEV/firmware/tdx_module/status"
+	: >"$DEV/firmware/tdx_module/error"
+	ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$SYS/class/firmware/tdx_module"
+}
+
+# ---- status ----
+mk_sys
+run 0 status --sysfs "$SYS"
+has "module version:     1.5.24" out
+has "updates left:       3" out
+has "runtime update:     available" out
+has "last error:         none" out
+run 0 status --sysfs "$SYS" --json
+for k in '"module_version": "1.5.24"' '"seamldr_version": "1.5.01"' \
+	 '"num_remaining_updates": 3' '"update_available": true' '"upload_status": "idle"' \
+	 '"last_error": ""'; do
+	has "$k" out
+done
+grep -q '"reason"' "$TMP/out" && fail "reason given although available"
+
+echo 0 >"$DEV/num_remaining_updates"
+run 3 status --sysfs "$SYS" --json
+has '"reason": "no updates left: num_remaining_updates is 0' out
+
+mk_sys
+rm "$SYS/class/firmware/tdx_module"
+run 3 status --sysfs "$SYS"
+has "runtime update:     not available: no fw_upload device /sys/class/firmware/tdx_module" out
+
+# v5-v7 layout only: seamldr/ and seamldr_upload.
+mk_sys
+rm "$DEV/seamldr_version" "$DEV/num_remaining_updates" "$SYS/class/firmware/tdx_module"
+mkdir "$DEV/seamldr"
+echo 1.5.02 >"$DEV/seamldr/version"
+echo 7 >"$DEV/seamldr/num_remaining_updates"
+mv "$DEV/firmware/tdx_module" "$DEV/firmware/seamldr_upload"
+ln -s ../../devices/faux/tdx_host/firmware/seamldr_upload "$SYS/class/firmware/seamldr_upload"
+run 0 status --sysfs "$SYS" --json
+has '"seamldr_version": "1.5.02"' out
+has '"num_remaining_updates": 7' out
+has '"fw_upload_device": "seamldr_upload"' out
+
+run 1 status --sysfs "$TMP/nowhere"
+run 2 status --bogus
+
+# ---- a catalogue ----
+CAT=$TMP/cat
+mkdir -p "$CAT/joined_files/1.5" "$CAT/joined_files/2.0"
+for v in 1.5.24 1.5.25; do
+	run 0 image build --version $v -o "$CAT/joined_files/1.5/tdx_module_$v.blob"
+done
+run 0 image build --version 2.0.08 -o "$CAT/joined_files/2.0/tdx_module_2.0.08.blob"
+rel() { printf '{"version": "%s", "min_module_version_for_td_preserving": "%s",
+ "min_seamldr_versions": [%s], "tdx_feature0": "0x40002"}' "$1" "$2" "$3"; }
+printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s, %s, %s]}\n' \
+	"$(rel 1.5.24 1.5.01 '"1.5.00", "2.0.00"')" "$(rel 1.5.25 1.5.01 '"1.5.00", "2.0.00"')" \
+	"$(rel 2.0.08 2.0.04 '"2.0.00"')" >"$CAT/mapping_file.json"
+
+# ---- select ----
+mk_sys
+run 0 select --catalog "$CAT" --sysfs "$SYS" --cpu-fms 806f8
+has "choice: 1.5.25 (joined_files/1.5/tdx_module_1.5.25.blob)" out
+has "2.0.08   refused  CPU 0x806f8 not supported (module CPU list: 0xa06d0, 0xa06e0)" out
+run 0 select --catalog "$CAT" --module-version 1.5.24 --seamldr-version 1.5.01 \
+	--cpu-fms 0x806f8 --json
+has '"choice": "1.5.25"' out
+has '"verdict": "cpu"' out
+run 3 select --catalog "$CAT" --module-version 2.0.05 --seamldr-version 2.0.00 \
+	--cpu-fms 0x806f8 --json
+has '"choice": null' out
+run 2 select --sysfs "$SYS"
+run 2 select --catalog "$CAT" --module-version 1.5 --seamldr-version 1.5.01 --cpu-fms 1
+echo '{"tdx_module_releases": [{"version": "1.5.24"}]}' >"$TMP/bad.json"
+mkdir -p "$TMP/badcat/joined_files" && cp "$TMP/bad.json" "$TMP/badcat/mapping_file.json"
+run 1 select --catalog "$TMP/badcat" --module-version 1.5.24 --seamldr-version 1.5.01 \
+	--cpu-fms 1
+has "mapping_file.json: tdx_module_releases[0].min_module_version_for_td_preserving: missing" err
+
+# ---- update (pre-checks only: these are plain files) ----
+IMG=$CAT/joined_files/1.5/tdx_module_1.5.25.blob
+run 0 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run --json --seed 5
+has '"result": "dry-run"' out
+has '"from": "1.5.24"' out
+has '"to": "1.5.25"' out
+has '"image_format": "0x200"' out
+has '"seed": 5' out
+run 0 update --catalog "$CAT" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run
+has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x200 image" out
+run 0 update --catalog "$CAT" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run --image-format 0x100
+has "as a v0x100 image" out
+echo 1.5.25 >"$DEV/version"
+run 0 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8 --json
+has '"result": "current"' out
+echo 1.5.24 >"$DEV/version"
+echo 0 >"$DEV/num_remaining_updates"
+run 3 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8
+has "update refused: no updates left" err
+[ ! -s "$DEV/firmware/tdx_module/loading" ] || fail "loading written despite a refusal"
+run 3 update --catalog "$CAT" --version 1.5.99 --sysfs "$SYS" --cpu-fms 0x806f8
+has "version 1.5.99 is not in the catalogue" err
+run 2 update --sysfs "$SYS"
+run 2 update "$IMG" --retry-for 5x
+run 2 update "$IMG" --image-format 0x300
+run 2 update "$IMG" --trust-key-hash abcd
+run 0 update --help
+has "6 the module is lost" out
+
+echo "PASS"

@@ -6,21 +6,10 @@
  * emulator must not turn a host bug into a use-after-free of its own.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tdxup/physmem.h"
-
-struct physmem {
-	uint64_t nr_frames;
-	_Atomic(uint8_t *) *frames;	/* backing store, NULL until first use */
-	atomic_uchar *allocated;	/* 1 while handed out */
-	pthread_mutex_t lock;		/* serialises alloc/free */
-	uint64_t next;			/* allocation cursor */
-	uint64_t nr_free;
-};
+#include "fw/physmem_internal.h"
 
 struct physmem *physmem_create(uint64_t nr_frames)
 {
@@ -145,21 +134,12 @@ void physmem_free_n(struct physmem *pm, size_t n, const uint64_t *pas)
 
 void *physmem_map(struct physmem *pm, uint64_t pa, size_t len)
 {
-	uint64_t i = pa >> PAGE_SHIFT;
-	uint64_t off = pa & (PAGE_SIZE - 1);
-	uint8_t *frame;
-
-	if (!len || i >= pm->nr_frames || off + len > PAGE_SIZE)
-		return NULL;
-	if (!atomic_load(&pm->allocated[i]))
-		return NULL;
-	frame = atomic_load(&pm->frames[i]);
-	return frame ? frame + off : NULL;
+	return pm_map(pm, pa, len);
 }
 
 int physmem_pa_in_range(const struct physmem *pm, uint64_t pa)
 {
-	return (pa >> PAGE_SHIFT) < pm->nr_frames;
+	return pm_pa_in_range(pm, pa);
 }
 
 uint64_t physmem_nr_frames(const struct physmem *pm)

@@ -101,7 +101,13 @@ static uint64_t module_seamcall(struct seam_platform *p, unsigned int lp, uint64
 	else
 		ret = tdx_module_dispatch(p->mod, lp, rax, args);
 	pthread_mutex_unlock(&p->fw_lock);
-	atomic_store(&l->lp_is_busy, false);
+	/*
+	 * Only setting the flag must be seq_cst (before fw_lock, see
+	 * seam_internal.h). Nothing this LP does after clearing it depends on
+	 * SHUTDOWN seeing the clear, so a release store does: a mov on x86
+	 * instead of a locked xchg on every SEAMCALL.
+	 */
+	atomic_store_explicit(&l->lp_is_busy, false, memory_order_release);
 	return ret;
 }
 
@@ -140,7 +146,8 @@ uint64_t seamcall(struct seam_platform *p, unsigned int lp, uint64_t rax,
 		ret = seamldr_seamcall(p, lp, rax, args);
 	else
 		ret = module_seamcall(p, lp, rax, args);
-	atomic_store(&l->in_seamcall, false);
+	/* Release pairs with the exchange of this LP's next SEAMCALL. */
+	atomic_store_explicit(&l->in_seamcall, false, memory_order_release);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "fw/physmem_internal.h"
 #include "fw/td_struct.h"
 
 static unsigned int sept_index(uint64_t gpa, int level)
@@ -34,7 +35,7 @@ uint64_t sept_walk(struct tdx_module *m, struct td_ref *td, uint64_t gpa, int le
 			a->rdx = (uint64_t)l;
 			return TDX_EPT_WALK_FAILED;
 		}
-		table = physmem_map(m->plat->pm, v & PAGE_MASK, PAGE_SIZE);
+		table = pm_map(m->plat->pm, v & PAGE_MASK, PAGE_SIZE);
 		if (!table)
 			return TDX_EPT_WALK_FAILED;
 	}
@@ -55,7 +56,7 @@ uint64_t sept_map_gpa(struct tdx_module *m, struct td_ref *td, uint64_t gpa, uin
 	v = le64(entry);
 	if (!(v & SEPT_PRESENT))
 		return TDX_EPT_ENTRY_NOT_PRESENT;
-	page = physmem_map(m->plat->pm, v & PAGE_MASK, PAGE_SIZE);
+	page = pm_map(m->plat->pm, v & PAGE_MASK, PAGE_SIZE);
 	if (!page)
 		return TDX_EPT_ENTRY_NOT_PRESENT;
 	*data = page + (gpa & (PAGE_SIZE - 1));

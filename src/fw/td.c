@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fw/measure.h"
+#include "fw/physmem_internal.h"
 #include "fw/td_struct.h"
 
 /* ---- common: operands, gating, page ownership ------------------------ */
@@ -19,20 +20,20 @@ uint64_t td_lookup(struct tdx_module *m, uint64_t tdr_pa, enum tdx_operand_id op
 
 	if (!page_aligned(tdr_pa))
 		return tdx_operand(TDX_OPERAND_INVALID, op);
-	if (!physmem_pa_in_range(pm, tdr_pa))
+	if (!pm_pa_in_range(pm, tdr_pa))
 		return tdx_operand(TDX_OPERAND_ADDR_RANGE_ERROR, op);
 	pe = pamt_get(m->plat, tdr_pa);
 	if (pe->type != PT_TDR || pe->owner != tdr_pa)
 		return tdx_operand(TDX_PAGE_METADATA_INCORRECT, op);
 	td->tdr_pa = tdr_pa;
-	td->tdr = physmem_map(pm, tdr_pa, PAGE_SIZE);
+	td->tdr = pm_map(pm, tdr_pa, PAGE_SIZE);
 	if (!td->tdr)
 		return tdx_operand(TDX_OPERAND_ADDR_RANGE_ERROR, op);
 	td->nr_tdcs = td->tdr[TDR_NUM_TDCX];
 	if (td->nr_tdcs > TDX_TDCS_PAGES)
 		td->nr_tdcs = TDX_TDCS_PAGES;
 	for (unsigned int i = 0; i < td->nr_tdcs; i++) {
-		td->tdcs[i] = physmem_map(pm, le64(td->tdr + TDR_TDCX_PA + 8 * i), PAGE_SIZE);
+		td->tdcs[i] = pm_map(pm, le64(td->tdr + TDR_TDCX_PA + 8 * i), PAGE_SIZE);
 		if (!td->tdcs[i])
 			return tdx_operand(TDX_PAGE_METADATA_INCORRECT, op);
 	}
@@ -110,7 +111,7 @@ uint64_t td_claim_page(struct tdx_module *m, uint64_t pa, enum tdx_operand_id op
 {
 	if (!page_aligned(pa))
 		return tdx_operand(TDX_OPERAND_INVALID, op);
-	*page = physmem_map(m->plat->pm, pa, PAGE_SIZE);
+	*page = pm_map(m->plat->pm, pa, PAGE_SIZE);
 	if (!*page || !tdx_pa_in_tdmr(m, pa))
 		return tdx_operand(TDX_OPERAND_ADDR_RANGE_ERROR, op);
 	if (pamt_get(m->plat, pa)->type != PT_NDA)
@@ -133,10 +134,10 @@ void td_own_page(struct tdx_module *m, struct td_ref *td, uint64_t pa, enum pamt
 static const uint8_t *map_shared(struct tdx_module *m, uint64_t pa, size_t len)
 {
 	/* The PAMT covers physical memory only: range-check before the lookup. */
-	if (!physmem_pa_in_range(m->plat->pm, pa) ||
+	if (!pm_pa_in_range(m->plat->pm, pa) ||
 	    pamt_get(m->plat, pa & PAGE_MASK)->type != PT_NDA)
 		return NULL;
-	return physmem_map(m->plat->pm, pa, len);
+	return pm_map(m->plat->pm, pa, len);
 }
 
 /* ---- MNG.CREATE, MNG.KEY.CONFIG, MNG.ADDCX ---------------------------- */
@@ -307,6 +308,8 @@ static void rebind_hash_method(struct tdx_module *m, uint8_t *tdcs)
 		put_le64(tdcs + TDCS_SHA_SEAMDB_INDEX, m->seamdb_index);
 }
 
+#define CACHE_LINE	64	/* x86; only a prefetch stride */
+
 static bool gpa_private_ok(uint64_t gpa)
 {
 	return gpa < GPA_MAX && !(gpa & GPA_SHARED_BIT);
@@ -345,9 +348,21 @@ uint64_t td_mem_page_add(struct tdx_module *m, unsigned int lp, struct seam_args
 		a->rdx = 1;
 		return TDX_EPT_ENTRY_NOT_FREE;
 	}
-	memcpy(dst, src, PAGE_SIZE);
+	/*
+	 * Every check is done; the copy and the hash are independent, so
+	 * their order is not observable. Source and target are usually cold:
+	 * start fetching both, hash the record (pure compute on the TDCS)
+	 * while the lines arrive, then copy. Copying first stalls the hash
+	 * behind the copy's cache misses, and the fw_lock release then waits
+	 * for the copy's stores to drain.
+	 */
+	for (size_t off = 0; off < PAGE_SIZE; off += CACHE_LINE) {
+		__builtin_prefetch(src + off, 0, 3);
+		__builtin_prefetch(dst + off, 1, 3);
+	}
 	rebind_hash_method(m, td.tdcs[0]);
 	td_sha_page_add(m->build.crypto_layout, td.tdcs[0] + TDCS_SHA_BUFFER, gpa);
+	memcpy(dst, src, PAGE_SIZE);
 	put_le64(entry, a->r8 | SEPT_PRESENT);
 	td_own_page(m, &td, a->r8, PT_REG);
 	a->rcx = 0;

@@ -164,6 +164,31 @@ static uint64_t sys_key_config(struct tdx_module *m, unsigned int lp, struct sea
 	return TDX_SUCCESS;
 }
 
+/*
+ * Hardware initialises the TDMR's PAMT here. Ours already reads as PT_NDA,
+ * but lives in calloc'd memory the host kernel maps on first touch. Touch
+ * every page of the TDMR's part of it now, changing no byte, so that those
+ * page faults happen at boot and not inside the first SEAMCALLs that claim
+ * or own a page (an emulator artefact in every TD build's timing).
+ */
+static void pamt_touch(struct seam_platform *p, uint64_t base, uint64_t size)
+{
+	uint64_t first = base >> PAGE_SHIFT, end = (base + size) >> PAGE_SHIFT;
+	uint64_t nr = physmem_nr_frames(p->pm);
+	volatile uint8_t *b;
+	size_t len;
+
+	if (end > nr)
+		end = nr;
+	if (first >= end)
+		return;
+	b = (volatile uint8_t *)&p->pamt[first];
+	len = (end - first) * sizeof(*p->pamt);
+	for (size_t off = 0; off < len; off += PAGE_SIZE)
+		b[off] = b[off];
+	b[len - 1] = b[len - 1];
+}
+
 /* Resumable on hardware; the emulator initialises a TDMR in one call. */
 static uint64_t sys_tdmr_init(struct tdx_module *m, unsigned int lp, struct seam_args *a)
 {
@@ -176,6 +201,7 @@ static uint64_t sys_tdmr_init(struct tdx_module *m, unsigned int lp, struct seam
 			a->rdx = t->base + t->size;
 			return TDX_TDMR_ALREADY_INITIALIZED;
 		}
+		pamt_touch(m->plat, t->base, t->size);
 		t->initialized = true;
 		a->rdx = t->base + t->size;	/* next address to initialise */
 		return TDX_SUCCESS;

@@ -185,8 +185,13 @@ static bool back_off(struct upd *u, uint64_t *delay, uint64_t deadline, const ch
 	d = *delay / 2 + next_rand(&u->rng) % (*delay / 2 + 1);
 	if (d > deadline - now)
 		d = deadline - now;
-	upd_progress(u, "attempt %zu: %s; retrying in %.1f s (%.1f s left)", u->r->nr_attempts,
-		     err, d / 1e6, (deadline - now) / 1e6);
+	/* Milliseconds below a second: the emulator backs off on that scale. */
+	if (d < 1000000)
+		upd_progress(u, "attempt %zu: %s; retrying in %.1f ms (%.1f s left)",
+			     u->r->nr_attempts, err, d / 1e3, (deadline - now) / 1e6);
+	else
+		upd_progress(u, "attempt %zu: %s; retrying in %.1f s (%.1f s left)",
+			     u->r->nr_attempts, err, d / 1e6, (deadline - now) / 1e6);
 	sysfs_client_sleep_us(u->c, d);
 	*delay = *delay * 2 > u->o->backoff_max_us ? u->o->backoff_max_us : *delay * 2;
 	if (!*delay)

@@ -19,7 +19,7 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	./$(BUILD)/tdxup demo
+	./$(BUILD)/tdxup lab
 
 check: deps check-plain check-asan check-tsan
 	@echo "make check: plain, ASan+UBSan and TSan test runs passed"

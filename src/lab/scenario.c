@@ -88,26 +88,31 @@ static int parse_faults(json_t *arr, struct lab_config *cfg)
 
 struct uint_field {
 	const char *key;
-	unsigned int max;
+	unsigned int min, max;
 	size_t off;
 };
 
-#define UF(k, m, field) { k, m, offsetof(struct lab_config, field) }
+#define UF(k, lo, hi, field) { k, lo, hi, offsetof(struct lab_config, field) }
 
 static const struct uint_field uint_fields[] = {
-	UF("cpus", 512, cpus), UF("packages", 8, packages), UF("running", 32, running),
-	UF("builders", 32, builders), UF("pages", 4096, pages), UF("rounds", 16, rounds),
-	UF("updates", 16, updates), UF("updates_left", 1000000, updates_left),
+	UF("cpus", 1, 512, cpus), UF("packages", 1, 8, packages),
+	UF("running", 0, 16, running), UF("builders", 0, 32, builders),
+	UF("pages", 1, 4096, pages), UF("rounds", 1, 16, rounds),
+	UF("updates", 1, 16, updates), UF("updates_left", 0, 1000000, updates_left),
 };
 
 static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
 {
 	unsigned int u;
 
-	for (size_t i = 0; i < sizeof(uint_fields) / sizeof(uint_fields[0]); i++)
-		if (!strcmp(key, uint_fields[i].key))
-			return get_uint(v, uint_fields[i].max,
-					(unsigned int *)((char *)cfg + uint_fields[i].off));
+	for (size_t i = 0; i < sizeof(uint_fields) / sizeof(uint_fields[0]); i++) {
+		if (strcmp(key, uint_fields[i].key))
+			continue;
+		if (get_uint(v, uint_fields[i].max, &u) || u < uint_fields[i].min)
+			return -EINVAL;
+		*(unsigned int *)((char *)cfg + uint_fields[i].off) = u;
+		return 0;
+	}
 	if (!strcmp(key, "name") || !strcmp(key, "from") || !strcmp(key, "to") ||
 	    !strcmp(key, "expect") || !strcmp(key, "description")) {
 		if (!json_is_string(v))
@@ -155,6 +160,7 @@ static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
 
 int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen)
 {
+	struct lab_config tmp;
 	json_error_t jerr;
 	const char *key;
 	json_t *root, *v;
@@ -169,8 +175,10 @@ int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_
 		json_decref(root);
 		return fail(err, errlen, path, "not a JSON object", NULL);
 	}
+	/* Parse into a copy: a rejected file changes nothing. */
+	tmp = *cfg;
 	json_object_foreach(root, key, v) {
-		int ret = parse_field(key, v, cfg);
+		int ret = parse_field(key, v, &tmp);
 
 		if (ret) {
 			json_decref(root);
@@ -185,5 +193,6 @@ int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_
 		return fail(err, errlen, path, "too many scenario files", NULL);
 	}
 	loaded[slot] = root;
+	*cfg = tmp;
 	return 0;
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# tdxup lab from the command line: exit codes, the text report, --compare,
+# --json keys and determinism, the trace file, scenario files and usage errors.
+set -euo pipefail
+
+TDXUP=${1:?usage: $0 path/to/tdxup}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_rc() {
+	local want=$1; shift
+	local rc=0
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$* exited $rc, want $want"; }
+}
+want() { grep -qF -- "$1" "$TMP/out" || fail "output lacks: $1"; }
+
+# The default scenario: timeline, refusals, the retry that succeeds, verdict.
+expect_rc 0 "$TDXUP" lab --pages 64
+want "kernel: tdx: module update rejected:"
+want "transferring:device-busy"
+want "kernel: virt/tdx: version 1.5.24 -> 1.5.30"
+want "operator: result updated"
+want "VERDICT: PASS (every check holds)"
+
+# mainline reproduces the erratum: the verdict fails.
+expect_rc 1 "$TDXUP" lab --pages 64 --profile mainline --quiet
+
+grep -q "WRONG (silent)" "$TMP/out" || fail "mainline run shows no wrong MRTD"
+want "VERDICT: FAIL"
+
+# --compare: the table and its reading; exit 0 because v8 passes.
+expect_rc 0 "$TDXUP" lab --pages 64 --compare
+want "silently wrong MRTDs"
+want "v8 (the seed change) refuses the update"
+awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0) exit 1 }' "$TMP/out" ||
+	fail "compare: want 0 wrong MRTDs for v8 and detect, > 0 for mainline"
+
+expect_rc 0 "$TDXUP" lab --pages 64 --compare --json
+python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = {x["profile"]: x for x in d["profiles"]}
+assert set(p) == {"v8", "mainline", "detect"}, p.keys()
+for k in ("verdict", "updates_applied", "busy_rejections", "failed_builds",
+          "wrong_mrtds", "tds_lost", "stop_the_world_us"):
+    assert all(k in x for x in p.values()), k
+assert p["v8"]["wrong_mrtds"] == 0 and p["detect"]["wrong_mrtds"] == 0
+assert p["mainline"]["wrong_mrtds"] > 0
+assert p["v8"]["busy_rejections"] > 0 and p["detect"]["failed_builds"] > 0
+PY
+
+# --json: the keys scripts read, and byte-identical output for one seed.
+expect_rc 0 "$TDXUP" lab --pages 64 --seed 5 --json --trace "$TMP/t1.json"
+cp "$TMP/out" "$TMP/j1"
+expect_rc 0 "$TDXUP" lab --pages 64 --seed 5 --json --trace "$TMP/t2.json"
+cmp -s "$TMP/out" "$TMP/j1" || fail "--json differs between two runs of seed 5"
+cmp -s "$TMP/t1.json" "$TMP/t2.json" || fail "trace differs between two runs of seed 5"
+python3 - "$TMP/j1" "$TMP/t1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("verdict", "updates_applied", "busy_rejections", "failed_builds", "wrong_mrtds",
+          "tds_lost", "stop_the_world_us"):
+    assert k in d, k
+assert d["verdict"] == "pass" and d["updates_applied"] == 1 and d["tds_lost"] == 0
+t = json.load(open(sys.argv[2]))
+ev = t["traceEvents"]
+assert any(e["ph"] == "X" and e["name"] == "stop-the-world" for e in ev)
+assert any(e["ph"] == "i" and e["pid"] == 3 for e in ev)
+assert {e["args"]["name"] for e in ev if e["name"] == "process_name"} == {"CPUs", "TDs", "operator"}
+PY
+
+# A scenario file, and an option overriding it.
+expect_rc 0 "$TDXUP" lab --scenario "$TOP/examples/install-unrecoverable.json" --quiet
+want 'VERDICT: PASS (outcome "lost" as expected)'
+
+# Usage errors: exit 2 with a message naming the problem.
+expect_rc 2 "$TDXUP" lab --cpus 0
+grep -qF -- "--cpus wants a number from 1 to 512" "$TMP/err" || fail "no --cpus message"
+expect_rc 2 "$TDXUP" lab --profile v9
+grep -qF -- "--profile: v8, mainline or detect" "$TMP/err" || fail "no --profile message"
+expect_rc 2 "$TDXUP" lab --to 9.9.99
+expect_rc 2 "$TDXUP" lab --scenario "$TMP/missing.json"
+expect_rc 2 "$TDXUP" lab --packages 4 --cpus 2
+expect_rc 0 "$TDXUP" lab --help
+want "usage: tdxup lab"
+
+echo "PASS"

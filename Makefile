@@ -43,6 +43,7 @@ check-tsan:
 
 bench: build
 	./$(BUILD)/bench/measure
+	./$(BUILD)/bench/update
 
 clean:
 	rm -rf build build-asan build-tsan

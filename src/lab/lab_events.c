@@ -4,6 +4,7 @@
  * trace slices) and the event hook (kernel log lines, stop-the-world and
  * lockstep stages), plus the timeline they feed.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,18 @@ static void on_stw_end_locked(struct lab *lab, int result, uint64_t now)
 	lab->res->stop_the_world_us += dur / 1000;
 }
 
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case -EBUSY:	return "-EBUSY, a TD build is in progress";
+	case -EIO:	return "-EIO";
+	case -ENODEV:	return "-ENODEV";
+	case -EINVAL:	return "-EINVAL";
+	case -ENOMEM:	return "-ENOMEM";
+	}
+	return "error";
+}
+
 static void on_event(void *ctx, const struct host_event *ev)
 {
 	struct lab *lab = ctx;
@@ -226,9 +239,10 @@ static void on_event(void *ctx, const struct host_event *ev)
 		break;
 	case HOST_EV_STW_END:
 		on_stw_end_locked(lab, ev->value, now);
-		if (asprintf(&text, "stop_machine: %u CPUs held for %.1f us (%s)", lab->cfg->cpus,
+		if (asprintf(&text, "stop_machine: %u CPUs held for %.1f us (%s%s)", lab->cfg->cpus,
 			     (now - lab->stw_begin_ns) / 1e3,
-			     ev->value ? "aborted" : "SHUTDOWN, CPU_INSTALL, CPU_INIT, RUN_UPDATE") >= 0)
+			     ev->value ? "aborted: " : "SHUTDOWN, CPU_INSTALL, CPU_INIT, RUN_UPDATE",
+			     ev->value ? errno_name(ev->value) : "") >= 0)
 			timeline_add_locked(lab, lab->stw_begin_ns, text);
 		break;
 	}

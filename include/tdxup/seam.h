@@ -73,7 +73,10 @@ struct seam_platform_state {
 };
 void seam_platform_get_state(struct seam_platform *p, struct seam_platform_state *st);
 
-/* SEAMDB: one entry per module ever installed since the last LOAD. */
+/*
+ * SEAMDB: one entry per module installed since the last LOAD. Returns how
+ * many there are; copies up to max of the newest 64, oldest first.
+ */
 struct seamdb_entry {
 	uint16_t major, minor, update;
 	uint8_t seamhash[48];

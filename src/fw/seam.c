@@ -172,11 +172,13 @@ void seam_platform_get_state(struct seam_platform *p, struct seam_platform_state
 
 unsigned int seam_seamdb(struct seam_platform *p, struct seamdb_entry *out, unsigned int max)
 {
-	unsigned int n;
+	unsigned int n, first;
 
 	pthread_mutex_lock(&p->fw_lock);
-	n = p->nr_seamdb < max ? p->nr_seamdb : max;
-	memcpy(out, p->seamdb, n * sizeof(*out));
+	/* The oldest entries still in the log first. */
+	first = p->nr_seamdb > SEAM_SEAMDB_LOG ? p->nr_seamdb - SEAM_SEAMDB_LOG : 0;
+	for (unsigned int i = 0; i < max && first + i < p->nr_seamdb; i++)
+		out[i] = p->seamdb[(first + i) % SEAM_SEAMDB_LOG];
 	n = p->nr_seamdb;
 	pthread_mutex_unlock(&p->fw_lock);
 	return n;

@@ -44,7 +44,11 @@ struct pamt_entry {
  */
 #define SEAM_DATA_RGN_PAGES	25
 #define SEAM_DATA_RGN_SIZE	(SEAM_DATA_RGN_PAGES * 4096)
-#define SEAM_MAX_SEAMDB		64
+/*
+ * The SEAMDB's capacity is what num_remaining_updates counts down; we keep
+ * the newest SEAM_SEAMDB_LOG entries for inspection (inferred).
+ */
+#define SEAM_SEAMDB_LOG		64
 
 struct install_flow {
 	bool active;
@@ -83,7 +87,7 @@ struct seam_platform {
 	/* P-SEAMLDR state */
 	uint8_t seamextend[SEAMEXTEND_SIZE];
 	struct install_flow install;
-	struct seamdb_entry seamdb[SEAM_MAX_SEAMDB];
+	struct seamdb_entry seamdb[SEAM_SEAMDB_LOG];	/* ring, by entry number */
 	unsigned int nr_seamdb;
 	uint32_t num_remaining_updates;
 	bool keys_dirty;

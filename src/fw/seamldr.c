@@ -221,7 +221,7 @@ static void unrecoverable(struct seam_platform *p)
 
 static void epilogue(struct seam_platform *p, struct install_req *r, struct tdx_module *mod)
 {
-	struct seamdb_entry *e = &p->seamdb[p->nr_seamdb++];
+	struct seamdb_entry *e = &p->seamdb[p->nr_seamdb++ % SEAM_SEAMDB_LOG];
 
 	put_le64(p->seamextend + SEAMEXTEND_VALID, SEAMEXTEND_VALID_ON_INSTALL);
 	memset(p->seamextend + SEAMEXTEND_TEE_TCB_SVN, 0, 16);
@@ -275,8 +275,7 @@ static uint64_t install_module(struct seam_platform *p, unsigned int lp, struct 
 		goto fail_hash;
 	if (module_desc_decode(first, PAGE_SIZE, &build))
 		goto fail_reloc;
-	if (seam_fault_hit(p, SEAM_FAULT_INSTALL_UNRECOVERABLE, lp) ||
-	    p->nr_seamdb >= SEAM_MAX_SEAMDB)
+	if (seam_fault_hit(p, SEAM_FAULT_INSTALL_UNRECOVERABLE, lp))
 		goto fail_seamdb;
 	mod = tdx_module_create(p, &build, &si, p->nr_seamdb);
 	if (!mod)

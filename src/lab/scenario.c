@@ -181,9 +181,11 @@ int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_
 		int ret = parse_field(key, v, &tmp);
 
 		if (ret) {
+			/* key belongs to root: report before letting go of it. */
+			fail(err, errlen, path,
+			     ret == -ENOENT ? "unknown field" : "bad value for field", key);
 			json_decref(root);
-			return fail(err, errlen, path,
-				    ret == -ENOENT ? "unknown field" : "bad value for field", key);
+			return -EINVAL;
 		}
 	}
 	for (slot = 0; slot < sizeof(loaded) / sizeof(loaded[0]) && loaded[slot]; slot++)

@@ -35,8 +35,11 @@ uint64_t fwd_page(struct seam_platform *p, uint64_t *pa);
  */
 uint64_t fwd_params(struct seam_platform *p, const uint8_t *img, size_t len,
 		    uint32_t scenario, uint64_t *params_pa);
-/* SEAMLDR.INSTALL on every LP, in order; stops at the first failure. */
-uint64_t fwd_install_all(struct seam_platform *p, uint64_t params_pa);
+/*
+ * SEAMLDR.INSTALL on every LP, in order; stops at the first failure. rdx
+ * (optional) gets RDX of the last call made: P-SEAMLDR's extended error.
+ */
+uint64_t fwd_install_all(struct seam_platform *p, uint64_t params_pa, uint64_t *rdx);
 /* SYS.INIT, then SYS.LP.INIT on every LP. */
 uint64_t fwd_sys_init(struct seam_platform *p);
 /* The boot-time rest: SYS.CONFIG, SYS.KEY.CONFIG per package, SYS.TDMR.INIT. */
@@ -71,10 +74,20 @@ uint64_t fwd_td_sept(struct seam_platform *p, struct fwd_td *td, uint64_t gpa);
 /* SEPT as needed, PAGE.ADD of a copy of page, then 16 MR.EXTEND if measure. */
 uint64_t fwd_td_add_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa,
 			 const uint8_t page[4096], bool measure);
+/* The 16 MR.EXTENDs (256 bytes each) of a page already added at gpa. */
+uint64_t fwd_td_extend_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa);
 uint64_t fwd_td_finalize(struct seam_platform *p, struct fwd_td *td);
+/* TDH.MNG.RD of one TD-scope field. */
+uint64_t fwd_td_rd(struct seam_platform *p, struct fwd_td *td, uint64_t field, uint64_t *val);
 uint64_t fwd_td_mrtd(struct seam_platform *p, struct fwd_td *td, uint8_t mrtd[48]);
-/* One TDH.VP.ENTER on lp; the guest's step counter comes back in *counter. */
+/*
+ * One TDH.VP.ENTER on lp; the guest's step counter and work-page checksum
+ * come back in *counter and *checksum (each optional).
+ */
 uint64_t fwd_td_enter(struct seam_platform *p, struct fwd_td *td, unsigned int lp,
-		      uint64_t *counter);
+		      uint64_t *counter, uint64_t *checksum);
+
+/* Deterministic page content (xorshift64 from seed), for GPA-keyed TD pages. */
+void fwd_fill_page(uint8_t page[4096], uint64_t seed);
 
 #endif /* TDXUP_FW_DRIVER_H */

@@ -39,6 +39,7 @@ extern const struct cli_cmd cmd_lab;
 extern const struct cli_cmd cmd_status;
 extern const struct cli_cmd cmd_select;
 extern const struct cli_cmd cmd_update;
+extern const struct cli_cmd cmd_serve;
 
 extern const char *const cli_prog;	/* "tdxup" */
 
@@ -61,8 +62,16 @@ void cli_getopt_reset(void);
 int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
+/*
+ * The option loop of a command whose only option is --json (and --help).
+ * Returns -1 to go on with *json set, else the exit code to return now.
+ */
+int cli_getopt_json_only(const struct cli_cmd *cmd, int argc, char **argv, bool *json);
+
 /* Unsigned number: 0x-prefixed hex or decimal, nothing else; -EINVAL. */
 int cli_parse_u64(const char *s, uint64_t *v);
+/* 32-bit hex, 0x optional, as CPUID values are usually written; -EINVAL. */
+int cli_parse_hex32(const char *s, uint32_t *v);
 
 /* Read a whole file; on failure print "tdxup: PATH: reason" and return -errno. */
 int cli_read_file(const char *path, uint8_t **buf, size_t *len);

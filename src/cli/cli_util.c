@@ -73,6 +73,27 @@ int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv, const char *sho
 	return c;
 }
 
+int cli_getopt_json_only(const struct cli_cmd *cmd, int argc, char **argv, bool *json)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = false;
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		if (c == 'h')
+			return cli_help(cmd);
+		if (c != 'j')
+			return CLI_USAGE;
+		*json = true;
+	}
+	return -1;
+}
+
 int cli_parse_u64(const char *s, uint64_t *v)
 {
 	int base = 10;
@@ -91,6 +112,24 @@ int cli_parse_u64(const char *s, uint64_t *v)
 	*v = strtoull(s, &end, base);
 	if (errno || *end)
 		return -EINVAL;
+	return 0;
+}
+
+int cli_parse_hex32(const char *s, uint32_t *v)
+{
+	unsigned long n;
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	/* strtoul would accept a sign, spaces and an empty string. */
+	if (!*s || !strchr("0123456789abcdefABCDEF", *s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(s, &end, 16);
+	if (errno || *end || n > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)n;
 	return 0;
 }
 

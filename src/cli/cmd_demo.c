@@ -102,19 +102,6 @@ static bool expect(struct demo *d, const char *what, uint64_t got, uint64_t want
 	return false;
 }
 
-static void fill_page(uint8_t page[4096], uint64_t seed)
-{
-	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-
-	/* xorshift64: any deterministic content will do */
-	for (size_t i = 0; i < 4096; i += 8) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		put_le64(page + i, x);
-	}
-}
-
 static unsigned int build_count(struct demo *d)
 {
 	struct seam_platform_state st;
@@ -133,7 +120,7 @@ static uint64_t add_pages(struct demo *d, struct fwd_td *td, int from, int to,
 	for (int i = from; i < to; i++) {
 		uint64_t gpa = GPA_BASE + 4096ULL * (uint64_t)i;
 
-		fill_page(page, td->hkid * 1000ULL + (uint64_t)i);
+		fwd_fill_page(page, td->hkid * 1000ULL + (uint64_t)i);
 		if (ref)
 			mrtd_calc_add_page(ref, gpa, page, true);
 		ret = fwd_td_add_page(d->p, td, gpa, page, true);
@@ -194,7 +181,7 @@ static bool mrtd_matches(struct demo *d, struct fwd_td *td, struct mrtd_calc *re
 /* TD A still runs, its guest one step further: memory and state survived. */
 static void run_td_a(struct demo *d, const char *when)
 {
-	uint64_t counter = 0, ret = fwd_td_enter(d->p, &d->a, LP_TD_A, &counter);
+	uint64_t counter = 0, ret = fwd_td_enter(d->p, &d->a, LP_TD_A, &counter, NULL);
 	char s[TDX_STATUS_STR_LEN];
 
 	/* The counter starts at the work page's first 8 bytes, whatever they are. */
@@ -270,7 +257,7 @@ static bool update(struct demo *d, uint8_t update_version, uint64_t r9)
 	ret = fwd_params(d->p, img, len, SEAMLDR_SCENARIO_UPDATE, &params);
 	free(img);
 	if (!ret)
-		ret = fwd_install_all(d->p, params);
+		ret = fwd_install_all(d->p, params, NULL);
 	snprintf(what, sizeof(what), "SEAMLDR.INSTALL (UPDATE, %s) on all %u LPs", NEW_MODULE,
 		 seam_nr_lps(d->p));
 	if (!expect(d, what, ret, SEAMLDR_SUCCESS))

@@ -169,25 +169,15 @@ static json_t *build_json(const struct module_build *b)
 
 static int image_list(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct module_build *cat;
-	bool json = false;
 	json_t *arr;
+	bool json;
 	size_t nr;
-	int c;
+	int ret;
 
-	cli_getopt_reset();
-	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
-		if (c == 'h')
-			return cli_help(cmd);
-		if (c != 'j')
-			return CLI_USAGE;
-		json = true;
-	}
+	ret = cli_getopt_json_only(cmd, argc, argv, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind != argc)
 		return cli_usage_error(cmd, "image list: unexpected argument '%s'", argv[optind]);
 

@@ -218,26 +218,16 @@ static void print_desc(const struct module_build *b, bool have)
 
 int image_inspect(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct module_build desc;
 	struct image_file f;
 	const uint8_t *mod;
-	bool json = false, have_desc;
+	bool json, have_desc;
 	size_t mod_len;
-	int c, ret;
+	int ret;
 
-	cli_getopt_reset();
-	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
-		if (c == 'h')
-			return cli_help(cmd);
-		if (c != 'j')
-			return CLI_USAGE;
-		json = true;
-	}
+	ret = cli_getopt_json_only(cmd, argc, argv, &json);
+	if (ret >= 0)
+		return ret;
 	if (argc - optind != 1)
 		return cli_usage_error(cmd, "image inspect: expected one FILE");
 

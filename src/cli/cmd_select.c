@@ -3,7 +3,6 @@
  * `tdxup select`: judge every module of a catalogue against the running
  * module, P-SEAMLDR and CPU, and name the one to install.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,24 +52,6 @@ struct select_args {
 	uint32_t cpu_fms;
 };
 
-/* HEX with or without 0x, as CPUID values are usually written. */
-static int parse_fms(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (!*s || !strchr("0123456789abcdefABCDEF", *s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(s, &end, 16);
-	if (errno || *end || n > UINT32_MAX)
-		return -EINVAL;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct select_args *a)
 {
 	static const struct option longopts[] = {
@@ -109,7 +90,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 			a->json = true;
 			break;
 		case 'f':
-			if (parse_fms(optarg, &a->cpu_fms))
+			if (cli_parse_hex32(optarg, &a->cpu_fms))
 				return cli_usage_error(cmd, "select: --cpu-fms: '%s' is not hex",
 						       optarg);
 			a->cpu_set = true;

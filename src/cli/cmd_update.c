@@ -4,13 +4,13 @@
  * fw_upload ABI, after every check that can be made beforehand. The work is
  * update_run() (src/user/update.c); this file is options and output.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "tdxup/measure.h"
 #include "tdxup/update.h"
 
 #define MAX_TRUSTED	16
@@ -83,39 +83,6 @@ struct update_args {
 	uint8_t keys[MAX_TRUSTED][48];
 };
 
-static int parse_hex_key(const char *s, uint8_t out[48])
-{
-	if (strlen(s) != 96)
-		return -EINVAL;
-	for (size_t i = 0; i < 48; i++) {
-		unsigned int b;
-
-		if (!strchr("0123456789abcdefABCDEF", s[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	return 0;
-}
-
-static int parse_fms(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (!*s || !strchr("0123456789abcdefABCDEF", *s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(s, &end, 16);
-	if (errno || *end || n > UINT32_MAX)
-		return -EINVAL;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 /* One option that takes a value; CLI_USAGE on a bad one. */
 static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struct update_args *a)
 {
@@ -142,12 +109,13 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 		o->image_format = (unsigned int)v;
 		return 0;
 	case 'f':
-		if (parse_fms(arg, &o->cpu_fms))
+		if (cli_parse_hex32(arg, &o->cpu_fms))
 			return cli_usage_error(cmd, "update: --cpu-fms: '%s' is not hex", arg);
 		o->cpu_fms_set = true;
 		return 0;
 	case 'k':
-		if (o->nr_trusted_keys >= MAX_TRUSTED || parse_hex_key(arg, a->keys[o->nr_trusted_keys]))
+		if (o->nr_trusted_keys >= MAX_TRUSTED ||
+		    hex_decode(arg, a->keys[o->nr_trusted_keys], 48))
 			return cli_usage_error(cmd, "update: --trust-key-hash: 96 hex digits "
 					       "(at most %d keys)", MAX_TRUSTED);
 		o->nr_trusted_keys++;

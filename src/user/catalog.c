@@ -18,6 +18,7 @@
 #include "tdxup/catalog.h"
 #include "tdxup/image.h"
 #include "tdxup/module_build.h"
+#include "user/errmsg.h"
 
 #define MAPPING_FILE	"mapping_file.json"
 #define JOINED_DIR	"joined_files"
@@ -54,21 +55,6 @@ char *tdx_version_str(const struct tdx_version *v, char *buf)
 }
 
 /* ---- errors and notes ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static int add_note(struct catalog *cat, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -81,12 +81,14 @@ uint64_t fwd_params(struct seam_platform *p, const uint8_t *img, size_t len,
 	return 0;
 }
 
-uint64_t fwd_install_all(struct seam_platform *p, uint64_t params_pa)
+uint64_t fwd_install_all(struct seam_platform *p, uint64_t params_pa, uint64_t *rdx)
 {
 	for (unsigned int lp = 0; lp < seam_nr_lps(p); lp++) {
 		struct seam_args a = { .rcx = params_pa };
 		uint64_t ret = seamcall(p, lp, SEAMLDR_INSTALL, &a);
 
+		if (rdx)
+			*rdx = a.rdx;
 		if (ret)
 			return ret;
 	}
@@ -149,7 +151,7 @@ uint64_t fwd_boot(struct seam_platform *p, const struct module_build *b)
 	ret = fwd_params(p, img, len, SEAMLDR_SCENARIO_LOAD, &params);
 	free(img);
 	if (!ret)
-		ret = fwd_install_all(p, params);
+		ret = fwd_install_all(p, params, NULL);
 	if (!ret)
 		ret = fwd_sys_init(p);
 	if (!ret)
@@ -296,11 +298,21 @@ uint64_t fwd_td_add_page(struct seam_platform *p, struct fwd_td *td, uint64_t gp
 		ret = fwd_call(p, 0, TDH_MEM_PAGE_ADD, 0, &a);
 	}
 	physmem_free(seam_physmem(p), src);
-	for (int i = 0; !ret && measure && i < (int)(PAGE_SIZE / 256); i++) {
-		a = (struct seam_args){ .rcx = gpa + 256 * (uint64_t)i, .rdx = td->tdr };
-		ret = fwd_call(p, 0, TDH_MR_EXTEND, 0, &a);
+	if (ret || !measure)
+		return ret;
+	return fwd_td_extend_page(p, td, gpa);
+}
+
+uint64_t fwd_td_extend_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa)
+{
+	for (int i = 0; i < (int)(PAGE_SIZE / 256); i++) {
+		struct seam_args a = { .rcx = gpa + 256 * (uint64_t)i, .rdx = td->tdr };
+		uint64_t ret = fwd_call(p, 0, TDH_MR_EXTEND, 0, &a);
+
+		if (ret)
+			return ret;
 	}
-	return ret;
+	return 0;
 }
 
 uint64_t fwd_td_finalize(struct seam_platform *p, struct fwd_td *td)
@@ -310,26 +322,49 @@ uint64_t fwd_td_finalize(struct seam_platform *p, struct fwd_td *td)
 	return fwd_call(p, 0, TDH_MR_FINALIZE, 0, &a);
 }
 
+uint64_t fwd_td_rd(struct seam_platform *p, struct fwd_td *td, uint64_t field, uint64_t *val)
+{
+	struct seam_args a = { .rcx = td->tdr, .rdx = field };
+	uint64_t ret = fwd_call(p, 0, TDH_MNG_RD, 0, &a);
+
+	*val = a.r8;
+	return ret;
+}
+
 uint64_t fwd_td_mrtd(struct seam_platform *p, struct fwd_td *td, uint8_t mrtd[48])
 {
 	for (int i = 0; i < 6; i++) {
-		struct seam_args a = { .rcx = td->tdr, .rdx = FWD_TD_FIELD_MRTD0 + i };
-		uint64_t ret = fwd_call(p, 0, TDH_MNG_RD, 0, &a);
+		uint64_t v, ret = fwd_td_rd(p, td, FWD_TD_FIELD_MRTD0 + i, &v);
 
 		if (ret)
 			return ret;
-		put_le64(mrtd + 8 * i, a.r8);
+		put_le64(mrtd + 8 * i, v);
 	}
 	return 0;
 }
 
 uint64_t fwd_td_enter(struct seam_platform *p, struct fwd_td *td, unsigned int lp,
-		      uint64_t *counter)
+		      uint64_t *counter, uint64_t *checksum)
 {
 	struct seam_args a = { .rcx = td->tdvpr };
 	uint64_t ret = fwd_call(p, lp, TDH_VP_ENTER, 0, &a);
 
 	if (counter)
 		*counter = a.r12;
+	if (checksum)
+		*checksum = a.r13;
 	return ret;
+}
+
+void fwd_fill_page(uint8_t page[4096], uint64_t seed)
+{
+	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+
+	/* xorshift64: any deterministic content will do */
+	for (size_t i = 0; i < 4096; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		put_le64(page + i, x);
+	}
 }

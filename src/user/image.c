@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +16,13 @@
 
 #include "tdxup/image.h"
 #include "tdxup/seamldr_abi.h"
+#include "user/errmsg.h"
 
 #define PAGE_SIZE_4K		4096u
 /* Published blobs are under 1 MiB; 16 MiB bounds a bad file cheaply (inferred). */
 #define TDX_IMAGE_MAX_SIZE	(16u << 20)
 /* read_file is also used for other inputs; bound it a little higher. */
 #define READ_FILE_MAX		(64u << 20)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 uint16_t tdx_image_word_sum(const uint8_t *buf, size_t len)
 {

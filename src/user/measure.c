@@ -5,10 +5,10 @@
  *
  * Deliberately independent of src/fw/measure.c (which uses the low-level
  * SHA512_CTX so it can serialise the state): records are built differently,
- * the hash runs through EVP, and no code is shared, so each checks the other.
+ * the hash runs through EVP, and no measurement code is shared, so each
+ * checks the other.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,9 @@
 #include <openssl/evp.h>
 
 #include <tdxup/measure.h>
+#include <tdxup/seamldr_abi.h>
+
+#include "user/errmsg.h"
 
 #define PAGE_SIZE_4K		4096u
 #define CHUNKS_PER_PAGE		(PAGE_SIZE_4K / MR_EXTEND_CHUNK)
@@ -312,32 +315,6 @@ struct tdvf_section {
 	uint32_t attr;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint16_t get_u16_le(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_u32_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64_le(const uint8_t *p)
-{
-	return (uint64_t)get_u32_le(p) | (uint64_t)get_u32_le(p + 4) << 32;
-}
-
 /* Find the data of the footer-table entry tagged guid; *dlen gets its size. */
 static int ovmf_table_find(const uint8_t *fw, size_t len, const uint8_t guid[16],
 			   size_t *doff, size_t *dlen, char *err, size_t errlen)
@@ -353,7 +330,7 @@ static int ovmf_table_find(const uint8_t *fw, size_t len, const uint8_t guid[16]
 		set_err(err, errlen, "no OVMF footer table GUID at end - 0x30: not an OVMF/TDVF image");
 		return -EINVAL;
 	}
-	tot = get_u16_le(fw + footer - 2);
+	tot = le16(fw + footer - 2);
 	/* The table ends at the footer GUID's end and includes the footer entry. */
 	if (tot < OVMF_ENTRY_TAIL || tot > footer + 16) {
 		set_err(err, errlen, "OVMF footer table length %zu out of range", tot);
@@ -362,7 +339,7 @@ static int ovmf_table_find(const uint8_t *fw, size_t len, const uint8_t guid[16]
 	start = footer + 16 - tot;
 	end = footer - 2;
 	while (end - start >= OVMF_ENTRY_TAIL) {
-		size_t elen = get_u16_le(fw + end - OVMF_ENTRY_TAIL);
+		size_t elen = le16(fw + end - OVMF_ENTRY_TAIL);
 
 		if (elen < OVMF_ENTRY_TAIL || elen > end - start) {
 			set_err(err, errlen, "OVMF footer table entry at 0x%zx has bad length %zu",
@@ -396,7 +373,7 @@ static int tdvf_descriptor(const uint8_t *fw, size_t len, size_t *desc, uint32_t
 		set_err(err, errlen, "TDX metadata offset entry holds %zu bytes, not a u32", dlen);
 		return -EINVAL;
 	}
-	from_end = get_u32_le(fw + doff);
+	from_end = le32(fw + doff);
 	if (from_end < TDVF_DESC_HDR || from_end > len) {
 		set_err(err, errlen, "TDX metadata offset 0x%x points outside the image", from_end);
 		return -EINVAL;
@@ -406,9 +383,9 @@ static int tdvf_descriptor(const uint8_t *fw, size_t len, size_t *desc, uint32_t
 		set_err(err, errlen, "no \"TDVF\" signature at image offset 0x%zx", d);
 		return -EINVAL;
 	}
-	length = get_u32_le(fw + d + 4);
-	version = get_u32_le(fw + d + 8);
-	count = get_u32_le(fw + d + 12);
+	length = le32(fw + d + 4);
+	version = le32(fw + d + 8);
+	count = le32(fw + d + 12);
 	if (version != 1) {
 		set_err(err, errlen, "TDVF metadata version %u unsupported (only 1)", version);
 		return -EINVAL;
@@ -435,12 +412,12 @@ static int tdvf_descriptor(const uint8_t *fw, size_t len, size_t *desc, uint32_t
 
 static void tdvf_read_section(const uint8_t *p, struct tdvf_section *s)
 {
-	s->data_offset = get_u32_le(p);
-	s->raw_size = get_u32_le(p + 4);
-	s->gpa = get_u64_le(p + 8);
-	s->mem_size = get_u64_le(p + 16);
-	s->type = get_u32_le(p + 24);
-	s->attr = get_u32_le(p + 28);
+	s->data_offset = le32(p);
+	s->raw_size = le32(p + 4);
+	s->gpa = le64(p + 8);
+	s->mem_size = le64(p + 16);
+	s->type = le32(p + 24);
+	s->attr = le32(p + 28);
 }
 
 static bool tdvf_section_added(const struct tdvf_section *s)

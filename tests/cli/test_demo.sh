@@ -2,11 +2,7 @@
 # tdxup demo: every outcome as expected, and the timeline shows the key events.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.bash"
 
 rc=0
 "$TDXUP" demo >"$TMP/out" 2>"$TMP/err" || rc=$?

@@ -3,19 +3,7 @@
 # error goes to stderr with the usage text and exit 2.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# run EXPECTED_RC ARGS...: output in $TMP/out and $TMP/err
-run() {
-	local want=$1 rc=0
-	shift
-	"$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "tdxup $* exited $rc, expected $want; stderr: $(cat "$TMP/err")"
-}
+. "$(dirname "$0")/lib.bash"
 
 # Help, three ways, on stdout.
 run 0 --help

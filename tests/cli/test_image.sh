@@ -2,19 +2,7 @@
 # tdxup image: build, list, inspect, verify (incl. tampering), convert, bad input.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-run() {
-	local want=$1 rc=0
-	shift
-	"$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] ||
-		fail "tdxup $* exited $rc, expected $want; stdout: $(cat "$TMP/out"); stderr: $(cat "$TMP/err")"
-}
+. "$(dirname "$0")/lib.bash"
 has() { grep -qF -- "$2" "$TMP/$1" || fail "$1 lacks '$2': $(cat "$TMP/$1")"; }
 hasnt() { ! grep -qF -- "$2" "$TMP/$1" || fail "$1 has '$2': $(cat "$TMP/$1")"; }
 # json EXPR: evaluate a Python assertion over j = the JSON on stdout

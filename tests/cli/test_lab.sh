@@ -3,22 +3,12 @@
 # --json keys and determinism, the trace file, scenario files and usage errors.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
+. "$(dirname "$0")/lib.bash"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_rc() {
-	local want=$1; shift
-	local rc=0
-	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$* exited $rc, want $want"; }
-}
 want() { grep -qF -- "$1" "$TMP/out" || fail "output lacks: $1"; }
 
 # The default scenario: timeline, refusals, the retry that succeeds, verdict.
-expect_rc 0 "$TDXUP" lab --pages 64
+run 0 lab --pages 64
 want "kernel: tdx: module update rejected:"
 want "transferring:device-busy"
 want "kernel: virt/tdx: version 1.5.24 -> 1.5.30"
@@ -26,19 +16,19 @@ want "operator: result updated"
 want "VERDICT: PASS (every check holds)"
 
 # mainline reproduces the erratum: the verdict fails.
-expect_rc 1 "$TDXUP" lab --pages 64 --profile mainline --quiet
+run 1 lab --pages 64 --profile mainline --quiet
 
 grep -q "WRONG (silent)" "$TMP/out" || fail "mainline run shows no wrong MRTD"
 want "VERDICT: FAIL"
 
 # --compare: the table and its reading; exit 0 because v8 passes.
-expect_rc 0 "$TDXUP" lab --pages 64 --compare
+run 0 lab --pages 64 --compare
 want "silently wrong MRTDs"
 want "v8 (the seed change) refuses the update"
 awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0) exit 1 }' "$TMP/out" ||
 	fail "compare: want 0 wrong MRTDs for v8 and detect, > 0 for mainline"
 
-expect_rc 0 "$TDXUP" lab --pages 64 --compare --json
+run 0 lab --pages 64 --compare --json
 python3 - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -53,9 +43,9 @@ assert p["v8"]["busy_rejections"] > 0 and p["detect"]["failed_builds"] > 0
 PY
 
 # --json: the keys scripts read, and byte-identical output for one seed.
-expect_rc 0 "$TDXUP" lab --pages 64 --seed 5 --json --trace "$TMP/t1.json"
+run 0 lab --pages 64 --seed 5 --json --trace "$TMP/t1.json"
 cp "$TMP/out" "$TMP/j1"
-expect_rc 0 "$TDXUP" lab --pages 64 --seed 5 --json --trace "$TMP/t2.json"
+run 0 lab --pages 64 --seed 5 --json --trace "$TMP/t2.json"
 cmp -s "$TMP/out" "$TMP/j1" || fail "--json differs between two runs of seed 5"
 cmp -s "$TMP/t1.json" "$TMP/t2.json" || fail "trace differs between two runs of seed 5"
 python3 - "$TMP/j1" "$TMP/t1.json" <<'PY'
@@ -73,18 +63,18 @@ assert {e["args"]["name"] for e in ev if e["name"] == "process_name"} == {"CPUs"
 PY
 
 # A scenario file, and an option overriding it.
-expect_rc 0 "$TDXUP" lab --scenario "$TOP/examples/install-unrecoverable.json" --quiet
+run 0 lab --scenario "$TOP/examples/install-unrecoverable.json" --quiet
 want 'VERDICT: PASS (outcome "lost" as expected)'
 
 # Usage errors: exit 2 with a message naming the problem.
-expect_rc 2 "$TDXUP" lab --cpus 0
+run 2 lab --cpus 0
 grep -qF -- "--cpus wants a number from 1 to 512" "$TMP/err" || fail "no --cpus message"
-expect_rc 2 "$TDXUP" lab --profile v9
+run 2 lab --profile v9
 grep -qF -- "--profile: v8, mainline or detect" "$TMP/err" || fail "no --profile message"
-expect_rc 2 "$TDXUP" lab --to 9.9.99
-expect_rc 2 "$TDXUP" lab --scenario "$TMP/missing.json"
-expect_rc 2 "$TDXUP" lab --packages 4 --cpus 2
-expect_rc 0 "$TDXUP" lab --help
+run 2 lab --to 9.9.99
+run 2 lab --scenario "$TMP/missing.json"
+run 2 lab --packages 4 --cpus 2
+run 0 lab --help
 want "usage: tdxup lab"
 
 echo "PASS"

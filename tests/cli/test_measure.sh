@@ -2,18 +2,7 @@
 # tdxup measure --page against the vectors of spec/vectors.md, and bad input.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-run() {
-	local want=$1 rc=0
-	shift
-	"$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "tdxup $* exited $rc, expected $want; stderr: $(cat "$TMP/err")"
-}
+. "$(dirname "$0")/lib.bash"
 
 expect_mrtd() {
 	local want=$1

@@ -883,50 +883,44 @@ static void test_mrtd_v0_empty(void **state)
 	seam_platform_destroy(p);
 }
 
+/* A fresh host of version, a TD of one page at gpa, finalized: its MRTD is want. */
+static void expect_one_page_mrtd(const char *version, uint64_t gpa, const uint8_t page[4096],
+				 bool measure, const char *want)
+{
+	struct seam_platform *p = booted(version);
+	struct h_td td;
+
+	td_initialized(p, &td, 3);
+	assert_int_equal(h_td_vcpu(p, &td, 0), TDX_SUCCESS);
+	assert_int_equal(h_td_add_page(p, &td, gpa, page, measure), TDX_SUCCESS);
+	assert_int_equal(h_td_finalize(p, &td), TDX_SUCCESS);
+	expect_mrtd(p, &td, want);
+	seam_platform_destroy(p);
+}
+
 static void test_mrtd_v1(void **state)
 {
-	struct seam_platform *p = booted("1.5.25");
 	uint8_t page[4096];
-	struct h_td td;
 
 	/* V1 hashes the record only: the page contents do not matter. */
 	h_fill_page(page, 1);
-	td_initialized(p, &td, 3);
-	assert_int_equal(h_td_vcpu(p, &td, 0), TDX_SUCCESS);
-	assert_int_equal(h_td_add_page(p, &td, 0x0, page, false), TDX_SUCCESS);
-	assert_int_equal(h_td_finalize(p, &td), TDX_SUCCESS);
-	expect_mrtd(p, &td, V1);
-	seam_platform_destroy(p);
+	expect_one_page_mrtd("1.5.25", 0x0, page, false, V1);
 }
 
 static void test_mrtd_v2(void **state)
 {
-	struct seam_platform *p = booted("1.5.25");
 	uint8_t page[4096] = { 0 };
-	struct h_td td;
 
-	td_initialized(p, &td, 3);
-	assert_int_equal(h_td_vcpu(p, &td, 0), TDX_SUCCESS);
-	assert_int_equal(h_td_add_page(p, &td, 0x1000, page, true), TDX_SUCCESS);
-	assert_int_equal(h_td_finalize(p, &td), TDX_SUCCESS);
-	expect_mrtd(p, &td, V2);
-	seam_platform_destroy(p);
+	expect_one_page_mrtd("1.5.25", 0x1000, page, true, V2);
 }
 
 static void test_mrtd_v3(void **state)
 {
-	struct seam_platform *p = booted("1.5.25");
 	uint8_t page[4096];
-	struct h_td td;
 
 	for (size_t j = 0; j < sizeof(page); j++)
 		page[j] = (uint8_t)(j & 0xFF);
-	td_initialized(p, &td, 3);
-	assert_int_equal(h_td_vcpu(p, &td, 0), TDX_SUCCESS);
-	assert_int_equal(h_td_add_page(p, &td, 0xFFFFF000, page, true), TDX_SUCCESS);
-	assert_int_equal(h_td_finalize(p, &td), TDX_SUCCESS);
-	expect_mrtd(p, &td, V3);
-	seam_platform_destroy(p);
+	expect_one_page_mrtd("1.5.25", 0xFFFFF000, page, true, V3);
 }
 
 /* ADD(0), ADD(0x1000), EXT(0x0): SEAMCALL order, data from TD memory. */
@@ -953,19 +947,10 @@ static void test_mrtd_v4(void **state)
 static void test_mrtd_v2_old_build(void **state)
 {
 	static const char *const versions[] = { "1.5.01", "1.5.16" };
+	uint8_t page[4096] = { 0 };
 
-	for (size_t i = 0; i < 2; i++) {
-		struct seam_platform *p = booted(versions[i]);
-		uint8_t page[4096] = { 0 };
-		struct h_td td;
-
-		td_initialized(p, &td, 3);
-		assert_int_equal(h_td_vcpu(p, &td, 0), TDX_SUCCESS);
-		assert_int_equal(h_td_add_page(p, &td, 0x1000, page, true), TDX_SUCCESS);
-		assert_int_equal(h_td_finalize(p, &td), TDX_SUCCESS);
-		expect_mrtd(p, &td, V2);
-		seam_platform_destroy(p);
-	}
+	for (size_t i = 0; i < 2; i++)
+		expect_one_page_mrtd(versions[i], 0x1000, page, true, V2);
 }
 
 /* A multi-page TD, mixed measured/unmeasured pages, against the offline calculator. */

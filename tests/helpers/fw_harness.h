@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test harness for the firmware layer: drives the emulated platform through
- * seamcall() and physical addresses only, the way the kernel layer does, so
- * firmware tests exercise the real register ABI.
+ * Test harness for the firmware layer: a cmocka layer over the host-side
+ * firmware driver (tdxup/fw_driver.h), which reaches the emulated platform
+ * through seamcall() and physical addresses only, the way the kernel layer
+ * does, so firmware tests exercise the real register ABI. Host-side failures
+ * (out of emulated memory, a bad catalogue version) fail the test here;
+ * firmware statuses are returned for the test to check.
  */
 #ifndef TDXUP_TESTS_FW_HARNESS_H
 #define TDXUP_TESTS_FW_HARNESS_H
@@ -11,11 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tdxup/fw_driver.h"
 #include "tdxup/module_build.h"
 #include "tdxup/seam.h"
 #include "tdxup/tdx_abi.h"
-
-#define H_MAX_PAGES	64
 
 /* One SEAMCALL to a TDH leaf; a is optional. */
 uint64_t h_call(struct seam_platform *p, unsigned int lp, uint16_t leaf, uint8_t ver,
@@ -36,7 +38,7 @@ const uint8_t *h_image(const char *version, unsigned int format, bool debug, siz
  */
 uint64_t h_params(struct seam_platform *p, const uint8_t *img, size_t len, uint32_t scenario);
 
-/* SEAMLDR.INSTALL on every LP in order; returns the last call's status. */
+/* SEAMLDR.INSTALL on every LP in order; the first failure, and its RDX in *rdx. */
 uint64_t h_install_all(struct seam_platform *p, uint64_t params_pa, uint64_t *rdx);
 
 /* LOAD a catalogue build and run the boot-time init; returns 0 or the failing status. */
@@ -44,15 +46,8 @@ uint64_t h_boot(struct seam_platform *p, const char *version);
 /* The init part of h_boot only (SYS.INIT .. TDMR.INIT). */
 uint64_t h_init_module(struct seam_platform *p);
 
-struct h_td {
-	uint64_t tdr;
-	uint64_t tdcs[6];
-	uint64_t tdvpr;
-	uint64_t tdvpx[3];
-	uint64_t params;
-	uint16_t hkid;
-	uint64_t guest_gpa;
-};
+/* The tests' TD is the driver's: same pages, same fields. */
+#define h_td fwd_td
 
 /* MNG.CREATE, KEY.CONFIG on each package, 6 x ADDCX. */
 uint64_t h_td_create(struct seam_platform *p, struct h_td *td, uint16_t hkid);

@@ -10,6 +10,7 @@
 
 #include "kernel/kernel.h"
 #include "kvm_harness.h"
+#include "tdxup/fw_driver.h"
 #include "tdxup/guest.h"
 #include "tdxup/module_build.h"
 #include "tdxup/seamldr_abi.h"
@@ -69,6 +70,12 @@ uint64_t kh_hkids_in_use(struct tdx_host *h)
 	return v;
 }
 
+void kh_assert_clean(struct tdx_host *h, uint64_t free0)
+{
+	assert_int_equal(kh_nr_free(h), free0);
+	assert_int_equal(kh_hkids_in_use(h), 0);
+}
+
 /* Run an update to version, in the image format of the host's profile. */
 int kh_update_to(struct tdx_host *h, const char *version)
 {
@@ -94,17 +101,9 @@ void kh_assert_update_version(struct tdx_host *h, uint16_t update)
 
 /* ---- a TD and its reference ---------------------------------------------- */
 
-
 void kh_fill_page(uint8_t *p, uint64_t seed)
 {
-	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-
-	for (size_t i = 0; i < 4096; i += 8) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		put_le64(p + i, x);
-	}
+	fwd_fill_page(p, seed);
 }
 
 int kh_vm_op(struct td *td, uint32_t id, uint32_t flags, uint64_t data, uint64_t *hw)

@@ -43,6 +43,8 @@ struct tdx_host *kh_host_new(enum kernel_profile prof, enum lockstep_driver drv,
 			     struct trace *t);
 uint64_t kh_nr_free(struct tdx_host *h);		/* free physmem frames */
 uint64_t kh_hkids_in_use(struct tdx_host *h);	/* the kernel's HKID bitmap */
+/* Nothing leaked since free0 = kh_nr_free(h): every frame back, no HKID held. */
+void kh_assert_clean(struct tdx_host *h, uint64_t free0);
 /* An update to a catalogue version, in the image format of the host's profile. */
 int kh_update_to(struct tdx_host *h, const char *version);
 void kh_assert_update_version(struct tdx_host *h, uint16_t update);

@@ -87,8 +87,7 @@ static void test_build_measure_run_teardown(void **state)
 	assert_int_equal(t.leaf[mark + 1], TDH_MNG_VPFLUSHDONE);
 	assert_int_equal(t.leaf[mark + 2], TDH_MNG_KEY_FREEID);
 	assert_int_equal(count_leaf(&t, mark, TDH_PHYMEM_PAGE_RECLAIM), 8 + 3 + 3 + 1 + 6 + 1);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 	pthread_mutex_destroy(&t.lock);
 }
@@ -109,8 +108,7 @@ static void test_build_every_profile(void **state)
 		assert_true(kh_td_mrtd_matches(&td));
 		kh_td_run(&td, 3);
 		kh_td_free(&td);
-		assert_int_equal(kh_nr_free(h), free0);
-		assert_int_equal(kh_hkids_in_use(h), 0);
+		kh_assert_clean(h, free0);
 		tdx_host_destroy(h);
 	}
 }
@@ -128,8 +126,7 @@ static void test_hkids_recycled(void **state)
 		assert_int_equal(kh_init_vm(&td, NULL), 0);
 		kh_td_free(&td);
 	}
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -195,8 +192,7 @@ static void test_init_vm_errors(void **state)
 	init.xfam = 3 | (1ULL << 40);				/* outside XFAM_FIXED0 */
 	assert_int_equal(init_vm_with(&td, &init, 0, 0), -EINVAL);
 	init.xfam = 3;
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 
 	/* A vCPU already exists: -EBUSY. */
 	assert_non_null(kvm_create_vcpu(td.kvm, 0, &err));
@@ -208,8 +204,7 @@ static void test_init_vm_errors(void **state)
 	assert_int_equal(init_vm_with(&td, &init, 0, 0), 0);
 	assert_int_equal(init_vm_with(&td, &init, 0, 0), -EINVAL);
 	kh_td_free(&td);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -230,8 +225,7 @@ static void test_init_vm_operand_invalid(void **state)
 	assert_int_equal(kvm_vm_tdx_op(kvm, 3, &cmd), -EINVAL);
 	assert_int_equal(cmd.hw_error, 0xC000010000000002ULL);	/* OPERAND_INVALID(RDX) */
 	assert_false(kvm_vm_dead(kvm));
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	kvm_destroy_vm(kvm, 3);
 	assert_int_equal(kh_nr_free(h), free0);
 	tdx_host_destroy(h);
@@ -247,8 +241,7 @@ static void test_init_vm_no_entropy(void **state)
 	kh_td_new(&td, h, 0, 1);
 	tdx_host_inject(h, HOST_FAULT_RND_NO_ENTROPY, 11);
 	assert_int_equal(kh_init_vm(&td, NULL), -EAGAIN);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_inject(h, HOST_FAULT_RND_NO_ENTROPY, 10);
 	assert_int_equal(kh_init_vm(&td, NULL), 0);
 	kh_td_vcpu(&td);
@@ -272,8 +265,7 @@ static void test_init_vm_package_offline(void **state)
 	kh_td_new(&td, h, 0, 1);
 	assert_int_equal(kh_init_vm(&td, NULL), -EIO);
 	assert_false(kvm_vm_dead(td.kvm));
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	assert_int_equal(tdx_host_cpu_online(h, 6), 0);
 	assert_int_equal(kh_init_vm(&td, NULL), 0);
 	kh_td_free(&td);
@@ -367,8 +359,7 @@ static void test_vcpu_errors(void **state)
 	assert_int_equal(kh_init_vm(&td, NULL), -EINVAL);
 	kh_td_run(&td, 2);
 	kh_td_free(&td);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -391,8 +382,7 @@ static void test_finalize_no_vcpus(void **state)
 	kh_td_free(&td);
 	/* Teardown (VPFLUSHDONE) closed the build window: v8 now lets an update through. */
 	assert_int_equal(kh_update_to(h, "1.5.30"), 0);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 

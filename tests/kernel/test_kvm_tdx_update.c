@@ -47,8 +47,7 @@ static void test_update_during_build_v8(void **state)
 	kh_td_run(&td, 3);
 	assert_true(kh_td_mrtd_matches(&td));
 	kh_td_free(&td);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -75,8 +74,7 @@ static void test_update_during_build_mainline(void **state)
 	kh_td_build(&after, h, 2, 3, 4);
 	assert_true(kh_td_mrtd_matches(&after));
 	kh_td_free(&after);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -99,8 +97,7 @@ static void test_update_during_build_detect(void **state)
 	assert_int_equal(kh_vm_op(&td, KVM_TDX_FINALIZE_VM, 0, 0, NULL), -EIO);
 	assert_int_equal(kvm_tdx_get_mrtd(td.kvm, 1, mrtd), -EIO);
 	kh_td_free(&td);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	/* The VMM rebuilds: measured right. */
 	kh_td_build(&again, h, 1, 3, 4);
 	assert_true(kh_td_mrtd_matches(&again));
@@ -125,8 +122,7 @@ static void test_update_before_finalize_detect(void **state)
 	assert_int_equal(hw, 0xC000062200000000ULL);
 	assert_true(kvm_vm_dead(td.kvm));
 	kh_td_free(&td);
-	assert_int_equal(kh_nr_free(h), free0);
-	assert_int_equal(kh_hkids_in_use(h), 0);
+	kh_assert_clean(h, free0);
 	tdx_host_destroy(h);
 }
 
@@ -152,8 +148,7 @@ static void test_running_td_survives_update(void **state)
 		kh_td_run(&td, 2);
 		assert_true(kh_td_mrtd_matches(&td));
 		kh_td_free(&td);
-		assert_int_equal(kh_nr_free(h), free0);
-		assert_int_equal(kh_hkids_in_use(h), 0);
+		kh_assert_clean(h, free0);
 		tdx_host_destroy(h);
 	}
 }

@@ -117,6 +117,8 @@ static void test_1000_updates_against_builders_v8(void **state)
 		pthread_join(t[i], NULL);
 
 	tdx_host_get_stats(s.h, &st);
+	print_message("%u updates landed, %u refused busy, %u builds\n", ok, busy,
+		      atomic_load(&s.builds));
 	assert_int_equal(ok + busy, ATTEMPTS);
 	assert_int_equal(st.updates_attempted, ATTEMPTS);
 	assert_int_equal(st.updates_applied, ok);

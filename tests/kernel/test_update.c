@@ -45,6 +45,19 @@ static void image_of(const char *version, unsigned int format, uint8_t **img, si
 	assert_int_equal(module_image_build(module_build_find(version), &opts, img, len), 0);
 }
 
+/* Build a catalogue image and hand it to the kernel, as one upload would. */
+static int install(struct tdx_host *h, const char *version, unsigned int format)
+{
+	uint8_t *img;
+	size_t len;
+	int ret;
+
+	image_of(version, format, &img, &len);
+	ret = tdx_host_install_module(h, img, len);
+	free(img);
+	return ret;
+}
+
 static void assert_version(struct tdx_host *h, uint16_t maj, uint16_t min, uint16_t upd)
 {
 	uint16_t a, b, c;
@@ -79,11 +92,8 @@ static void update_at(unsigned int cpus, enum lockstep_driver drv)
 	struct tdx_host_stats st;
 	uint32_t left = remaining_updates(h);
 	struct seam_platform_state ps;
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x100, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), 0);
+	assert_int_equal(install(h, "1.5.25", 0x100), 0);
 	assert_version(h, 1, 5, 25);
 	assert_int_equal(remaining_updates(h), left - 1);
 	seam_platform_get_state(tdx_host_platform(h), &ps);
@@ -91,7 +101,6 @@ static void update_at(unsigned int cpus, enum lockstep_driver drv)
 	tdx_host_get_stats(h, &st);
 	assert_int_equal(st.updates_attempted, 1);
 	assert_int_equal(st.updates_applied, 1);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -115,16 +124,12 @@ static void test_repeated_updates_consume_seamdb(void **state)
 {
 	struct tdx_host *h = host_new(8, 2, "1.5.24", KERNEL_PROFILE_V8, LOCKSTEP_THREADS);
 	uint32_t left = remaining_updates(h);
-	uint8_t *img;
-	size_t len;
 
 	/* Re-installing the same version is allowed; each install costs an entry. */
-	image_of("1.5.25", 0x100, &img, &len);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(tdx_host_install_module(h, img, len), 0);
+		assert_int_equal(install(h, "1.5.25", 0x100), 0);
 	assert_int_equal(remaining_updates(h), left - 5);
 	assert_version(h, 1, 5, 25);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -134,14 +139,10 @@ static void image_rejected(enum kernel_profile prof, unsigned int format)
 {
 	struct tdx_host *h = host_new(4, 1, "1.5.24", prof, LOCKSTEP_SERIAL);
 	uint32_t left = remaining_updates(h);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", format, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), -EINVAL);
+	assert_int_equal(install(h, "1.5.25", format), -EINVAL);
 	assert_version(h, 1, 5, 24);
 	assert_int_equal(remaining_updates(h), left);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -160,13 +161,9 @@ static void test_mainline_and_detect_accept_v0x200(void **state)
 {
 	for (int p = KERNEL_PROFILE_MAINLINE; p <= KERNEL_PROFILE_DETECT; p++) {
 		struct tdx_host *h = host_new(4, 2, "1.5.24", p, LOCKSTEP_SERIAL);
-		uint8_t *img;
-		size_t len;
 
-		image_of("1.5.25", 0x200, &img, &len);
-		assert_int_equal(tdx_host_install_module(h, img, len), 0);
+		assert_int_equal(install(h, "1.5.25", 0x200), 0);
 		assert_version(h, 1, 5, 25);
-		free(img);
 		tdx_host_destroy(h);
 	}
 }
@@ -219,27 +216,19 @@ static void test_old_module_rejects_flag_nothing_changed(void **state)
 {
 	struct tdx_host *h = host_new(4, 2, "1.5.16", KERNEL_PROFILE_V8, LOCKSTEP_THREADS);
 	uint32_t left = remaining_updates(h);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x100, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), -EIO);
+	assert_int_equal(install(h, "1.5.25", 0x100), -EIO);
 	assert_version(h, 1, 5, 16);
 	assert_int_equal(remaining_updates(h), left);
-	free(img);
 	tdx_host_destroy(h);
 }
 
 static void test_old_module_updates_under_mainline(void **state)
 {
 	struct tdx_host *h = host_new(4, 2, "1.5.16", KERNEL_PROFILE_MAINLINE, LOCKSTEP_THREADS);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x200, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), 0);
+	assert_int_equal(install(h, "1.5.25", 0x200), 0);
 	assert_version(h, 1, 5, 25);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -248,14 +237,10 @@ static void fault_loses_module(enum host_fault f, unsigned int arg, enum lockste
 			       int expect)
 {
 	struct tdx_host *h = host_new(8, 2, "1.5.24", KERNEL_PROFILE_V8, drv);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x100, &img, &len);
 	tdx_host_inject(h, f, arg);
-	assert_int_equal(tdx_host_install_module(h, img, len), expect);
+	assert_int_equal(install(h, "1.5.25", 0x100), expect);
 	assert_lost(h);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -306,24 +291,18 @@ static void test_lost_module_then_retry(void **state)
 static void test_offline_cpu_loses_module(void **state)
 {
 	struct tdx_host *h = host_new(8, 2, "1.5.24", KERNEL_PROFILE_V8, LOCKSTEP_THREADS);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x100, &img, &len);
 	assert_int_equal(tdx_host_cpu_offline(h, 5), 0);
 	assert_false(tdx_host_cpu_is_online(h, 5));
 	/* P-SEAMLDR counts every LP: no call is last, the module stays blocked. */
-	assert_int_equal(tdx_host_install_module(h, img, len), -ENODEV);
+	assert_int_equal(install(h, "1.5.25", 0x100), -ENODEV);
 	assert_lost(h);
-	free(img);
 	tdx_host_destroy(h);
 }
 
 static void test_cpu_hotplug_rules(void **state)
 {
 	struct tdx_host *h = host_new(4, 1, "1.5.24", KERNEL_PROFILE_V8, LOCKSTEP_SERIAL);
-	uint8_t *img;
-	size_t len;
 
 	assert_int_equal(tdx_host_cpu_offline(h, 0), -EBUSY);
 	assert_int_equal(tdx_host_cpu_offline(h, 9), -EINVAL);
@@ -331,10 +310,8 @@ static void test_cpu_hotplug_rules(void **state)
 	assert_int_equal(tdx_host_cpu_offline(h, 2), -EALREADY);
 	assert_int_equal(tdx_host_cpu_online(h, 2), 0);
 	/* Back online with LP.INIT from the hotplug callback: updates work. */
-	image_of("1.5.25", 0x100, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), 0);
+	assert_int_equal(install(h, "1.5.25", 0x100), 0);
 	assert_version(h, 1, 5, 25);
-	free(img);
 	tdx_host_destroy(h);
 }
 
@@ -342,8 +319,6 @@ static void test_zero_remaining_updates_loses_module(void **state)
 {
 	struct tdx_host_config cfg;
 	struct tdx_host *h;
-	uint8_t *img;
-	size_t len;
 	int err;
 
 	tdx_host_config_init(&cfg);
@@ -355,39 +330,29 @@ static void test_zero_remaining_updates_loses_module(void **state)
 	assert_non_null(h);
 	assert_int_equal(remaining_updates(h), 0);
 	/* The kernel never checks the count: P-SEAMLDR's EBADCALL after shutdown. */
-	image_of("1.5.25", 0x100, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), -EIO);
+	assert_int_equal(install(h, "1.5.25", 0x100), -EIO);
 	assert_lost(h);
-	free(img);
 	tdx_host_destroy(h);
 }
 
 static void test_rnd_no_entropy_is_retried(void **state)
 {
 	struct tdx_host *h = host_new(4, 1, "1.5.24", KERNEL_PROFILE_V8, LOCKSTEP_SERIAL);
-	uint8_t *img;
-	size_t len;
 
-	image_of("1.5.25", 0x100, &img, &len);
 	/* SYS.INIT of the new module meets 5 failures; sc_retry absorbs them. */
 	tdx_host_inject(h, HOST_FAULT_RND_NO_ENTROPY, 5);
-	assert_int_equal(tdx_host_install_module(h, img, len), 0);
+	assert_int_equal(install(h, "1.5.25", 0x100), 0);
 	assert_version(h, 1, 5, 25);
-	free(img);
 	tdx_host_destroy(h);
 }
 
 static void test_downgrade_refused_by_seamldr(void **state)
 {
 	struct tdx_host *h = host_new(4, 1, "1.5.25", KERNEL_PROFILE_V8, LOCKSTEP_SERIAL);
-	uint8_t *img;
-	size_t len;
 
 	/* SVN anti-downgrade is P-SEAMLDR's, after the shutdown: module lost. */
-	image_of("1.5.24", 0x100, &img, &len);
-	assert_int_equal(tdx_host_install_module(h, img, len), -EIO);
+	assert_int_equal(install(h, "1.5.24", 0x100), -EIO);
 	assert_lost(h);
-	free(img);
 	tdx_host_destroy(h);
 }
 

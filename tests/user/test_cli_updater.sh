@@ -5,18 +5,7 @@
 # in-process by test_update and test_update_retry), exit codes and JSON keys.
 set -euo pipefail
 
-TDXUP=${1:?usage: $0 path/to/tdxup}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# run WANT_RC CMD...: output in $TMP/out and $TMP/err
-run() {
-	local want=$1 rc=0
-	shift
-	"$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$* exited $rc, not $want"; }
-}
+. "$(dirname "$0")/../cli/lib.bash"
 has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
 
 SYS=$TMP/sys

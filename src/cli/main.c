@@ -13,6 +13,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_status,
 	&cmd_select,
 	&cmd_update,
+	&cmd_serve,
 	&cmd_image,
 	&cmd_measure,
 	&cmd_demo,

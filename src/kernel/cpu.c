@@ -9,8 +9,12 @@
  * between two SEAMCALLs of other work and never inside one, as on hardware.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 #include "kernel/kernel.h"
 
@@ -209,97 +213,144 @@ static int lockstep_serial(struct tdx_host *h, lockstep_step_fn step, void *data
 }
 
 /*
- * Threads driver: the v8 control data. The last CPU to ack a state moves
- * everyone to the next; a failing CPU sets `failed` and does not ack, and
- * every CPU leaves its loop. Waiting CPUs sleep on `cond` instead of
- * spinning, so hundreds of emulated CPUs fit on two real cores.
+ * Threads driver: the v8 control data, one stopper thread per CPU. The
+ * last CPU to ack a state moves everyone to the next; a failing CPU sets
+ * `failed` and does not ack, and every CPU leaves its loop.
+ *
+ * Waiting CPUs block instead of spinning, so hundreds of emulated CPUs fit
+ * on two real cores, and how they block decides the cost. A condvar would
+ * make every CPU woken by an advance retake the control lock just to read
+ * the state, so 256 woken threads queue on one mutex, most of them going
+ * back to sleep on it. Instead the waiters sleep on a futex over a wake
+ * sequence that changes whenever the state advances or `failed` is set;
+ * state and failed are read as READ_ONCE would, without the lock, and one
+ * FUTEX_WAKE releases them all. The lock is taken only to ack, as in the
+ * kernel. Stoppers likewise wait for work on one host-wide futex word, so
+ * starting them is one wake-up rather than one signal per CPU.
+ *
+ * Every wait re-checks its condition through atomics before and after
+ * sleeping, so the futex only ever blocks; ordering (and what TSan sees) is
+ * carried by the atomics.
  */
 struct update_data {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum module_update_state state;
+	pthread_mutex_t lock;		/* the kernel's raw spinlock */
+	_Atomic enum module_update_state state;
+	atomic_bool failed;
+	atomic_uint wake_seq;		/* futex word: bumped on advance or failure */
 	unsigned int thread_ack;
 	unsigned int nr_cpus;
-	bool failed;
 	lockstep_step_fn step;
 	void *data;
 	int first_err;
 	unsigned int running;		/* stoppers still in the loop */
+	pthread_cond_t done;		/* running reached 0 */
 };
 
 struct stopper {
+	struct stopper_set *set;
 	struct tdx_host *h;
 	unsigned int cpu;
 	void *thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct update_data *work;	/* non-NULL: run the loop */
-	bool exit;
+	struct update_data *_Atomic work;	/* non-NULL: run the loop */
 };
 
-static void ack_state(struct update_data *u)
+/* host_cpus.stoppers points at cpu[] of one of these. */
+struct stopper_set {
+	atomic_uint kick;		/* futex word: bumped when work or exit is posted */
+	atomic_bool exit;
+	struct stopper cpu[];
+};
+
+static void futex_wait(atomic_uint *word, unsigned int val)
+{
+	/* EAGAIN (word already changed) and EINTR just send the caller round again. */
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake_all(atomic_uint *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Under u->lock. True when this ack advanced the state. */
+static bool ack_state(struct update_data *u)
 {
 	if (--u->thread_ack)
-		return;
+		return false;
 	u->thread_ack = u->nr_cpus;
-	u->state++;
-	pthread_cond_broadcast(&u->cond);
+	atomic_store(&u->state, atomic_load(&u->state) + 1);
+	return true;
 }
 
 static void lockstep_cpu_loop(struct tdx_host *h, unsigned int cpu, struct update_data *u)
 {
 	enum module_update_state cur = MODULE_UPDATE_START;
 
-	pthread_mutex_lock(&u->lock);
-	while (u->state != MODULE_UPDATE_DONE && !u->failed) {
-		enum module_update_state next = u->state;
+	for (;;) {
+		/* The sequence first: an advance after this read makes the wait return. */
+		unsigned int seq = atomic_load(&u->wake_seq);
+		enum module_update_state next = atomic_load(&u->state);
+		bool wake;
 		int ret;
 
+		if (next == MODULE_UPDATE_DONE || atomic_load(&u->failed))
+			break;
 		if (next == cur) {
-			pthread_cond_wait(&u->cond, &u->lock);
+			futex_wait(&u->wake_seq, seq);
 			continue;
 		}
 		cur = next;
-		pthread_mutex_unlock(&u->lock);
 		ret = u->step(h, cpu, cur, u->data);
 		pthread_mutex_lock(&u->lock);
 		if (ret) {
-			if (!u->failed)
+			if (!atomic_load(&u->failed))
 				u->first_err = ret;
-			u->failed = true;
-			pthread_cond_broadcast(&u->cond);
+			atomic_store(&u->failed, true);
+			wake = true;
 		} else {
-			ack_state(u);
+			wake = ack_state(u);
+		}
+		pthread_mutex_unlock(&u->lock);
+		/* u stays valid: the caller frees it only once this CPU has left. */
+		if (wake) {
+			atomic_fetch_add(&u->wake_seq, 1);
+			futex_wake_all(&u->wake_seq);
 		}
 	}
+	pthread_mutex_lock(&u->lock);
 	if (!--u->running)
-		pthread_cond_broadcast(&u->cond);
+		pthread_cond_signal(&u->done);
 	pthread_mutex_unlock(&u->lock);
 }
 
 static void stopper_fn(void *arg)
 {
 	struct stopper *s = arg;
+	struct stopper_set *set = s->set;
 
-	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		struct update_data *u;
+		unsigned int kick = atomic_load(&set->kick);
+		struct update_data *u = atomic_exchange(&s->work, NULL);
 
-		while (!s->work && !s->exit)
-			pthread_cond_wait(&s->cond, &s->lock);
-		if (s->exit)
+		if (u) {
+			lockstep_cpu_loop(s->h, s->cpu, u);
+			continue;
+		}
+		if (atomic_load(&set->exit))
 			break;
-		u = s->work;
-		s->work = NULL;
-		pthread_mutex_unlock(&s->lock);
-		lockstep_cpu_loop(s->h, s->cpu, u);
-		pthread_mutex_lock(&s->lock);
+		futex_wait(&set->kick, kick);
 	}
-	pthread_mutex_unlock(&s->lock);
+}
+
+static struct stopper_set *stopper_set_of(struct host_cpus *c)
+{
+	return c->stoppers[0].set;
 }
 
 static int lockstep_threads(struct tdx_host *h, lockstep_step_fn step, void *data)
 {
+	struct stopper_set *set = stopper_set_of(&h->cpus);
+	pthread_mutexattr_t attr;
 	struct update_data u = {
 		.state = MODULE_UPDATE_START + 1,
 		.step = step,
@@ -307,28 +358,32 @@ static int lockstep_threads(struct tdx_host *h, lockstep_step_fn step, void *dat
 	};
 	int ret;
 
-	pthread_mutex_init(&u.lock, NULL);
-	pthread_cond_init(&u.cond, NULL);
+	/*
+	 * The ack lock is held for a few instructions: an adaptive mutex spins
+	 * briefly before sleeping, the nearest thing to a raw spinlock that
+	 * still blocks.
+	 */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&u.lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	pthread_cond_init(&u.done, NULL);
 	for (unsigned int i = 0; i < h->cpus.nr; i++)
 		u.nr_cpus += h->cpus.cpu[i].stopped;
 	u.thread_ack = u.nr_cpus;
 	u.running = u.nr_cpus;
-	for (unsigned int i = 0; i < h->cpus.nr; i++) {
-		struct stopper *s = &h->cpus.stoppers[i];
+	for (unsigned int i = 0; i < h->cpus.nr; i++)
+		if (h->cpus.cpu[i].stopped)
+			atomic_store(&set->cpu[i].work, &u);
+	atomic_fetch_add(&set->kick, 1);
+	futex_wake_all(&set->kick);
 
-		if (!h->cpus.cpu[i].stopped)
-			continue;
-		pthread_mutex_lock(&s->lock);
-		s->work = &u;
-		pthread_cond_signal(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-	}
 	pthread_mutex_lock(&u.lock);
 	while (u.running)
-		pthread_cond_wait(&u.cond, &u.lock);
-	ret = u.failed ? u.first_err : 0;
+		pthread_cond_wait(&u.done, &u.lock);
+	ret = atomic_load(&u.failed) ? u.first_err : 0;
 	pthread_mutex_unlock(&u.lock);
-	pthread_cond_destroy(&u.cond);
+	pthread_cond_destroy(&u.done);
 	pthread_mutex_destroy(&u.lock);
 	return ret;
 }
@@ -360,18 +415,19 @@ int stop_machine_lockstep(struct tdx_host *h, lockstep_step_fn step, void *data)
 static int stoppers_start(struct tdx_host *h)
 {
 	struct host_cpus *c = &h->cpus;
+	struct stopper_set *set;
 
-	c->stoppers = calloc(c->nr, sizeof(*c->stoppers));
-	if (!c->stoppers)
+	set = calloc(1, sizeof(*set) + c->nr * sizeof(set->cpu[0]));
+	if (!set)
 		return -ENOMEM;
+	c->stoppers = set->cpu;
 	for (unsigned int i = 0; i < c->nr; i++) {
-		struct stopper *s = &c->stoppers[i];
+		struct stopper *s = &set->cpu[i];
 		int ret;
 
+		s->set = set;
 		s->h = h;
 		s->cpu = i;
-		pthread_mutex_init(&s->lock, NULL);
-		pthread_cond_init(&s->cond, NULL);
 		ret = h->kt->start(h->kt->ctx, stopper_fn, s, "migration", &s->thread);
 		if (ret) {
 			c->nr = i;	/* stop only those started */
@@ -384,21 +440,17 @@ static int stoppers_start(struct tdx_host *h)
 static void stoppers_stop(struct tdx_host *h)
 {
 	struct host_cpus *c = &h->cpus;
+	struct stopper_set *set;
 
 	if (!c->stoppers)
 		return;
-	for (unsigned int i = 0; i < c->nr; i++) {
-		struct stopper *s = &c->stoppers[i];
-
-		pthread_mutex_lock(&s->lock);
-		s->exit = true;
-		pthread_cond_signal(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-		h->kt->join(h->kt->ctx, s->thread);
-		pthread_cond_destroy(&s->cond);
-		pthread_mutex_destroy(&s->lock);
-	}
-	free(c->stoppers);
+	set = stopper_set_of(c);
+	atomic_store(&set->exit, true);
+	atomic_fetch_add(&set->kick, 1);
+	futex_wake_all(&set->kick);
+	for (unsigned int i = 0; i < c->nr; i++)
+		h->kt->join(h->kt->ctx, set->cpu[i].thread);
+	free(set);
 	c->stoppers = NULL;
 }
 

@@ -20,7 +20,7 @@
 
 #include "lab/lab.h"
 
-#define EXAMPLES_DIR	TDXUP_TEST_DATA "/../../examples"
+#define EXAMPLES_DIR	TDXUP_SOURCE_DIR "/examples"
 
 static void run_ok(struct lab_config *cfg, struct lab_result *res)
 {

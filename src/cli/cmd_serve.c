@@ -3,7 +3,7 @@
  * `tdxup serve`: an emulated TDX host in the foreground, its attribute tree
  * mounted with FUSE (src/sysfs/fuse.c) so that cat, echo, dd and the
  * updater's POSIX backend work on it as on a real /sys; optionally with TD
- * builders and running TDs inside (src/sysfs/workload.c). The log and the
+ * builders and running TDs inside (src/lab/workload.c). The log and the
  * summary are serve_log.c's.
  */
 #include <errno.h>

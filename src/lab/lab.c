@@ -13,10 +13,7 @@
 #include <time.h>
 
 #include "lab/lab_internal.h"
-#include "tdxup/guest.h"
-#include "tdxup/measure.h"
 #include "tdxup/module_build.h"
-#include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
 #include "tdxup/sysfs_client.h"
 #include "tdxup/tdx_abi.h"
@@ -47,7 +44,7 @@ void lab_config_init(struct lab_config *cfg)
 	cfg->name = "default";
 }
 
-/* ---- deterministic content ------------------------------------------- */
+/* ---- deterministic draws ---------------------------------------------- */
 
 static uint64_t mix64(uint64_t z)
 {
@@ -56,100 +53,12 @@ static uint64_t mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static void fill_pages(uint8_t *buf, size_t len, uint64_t seed)
-{
-	for (size_t i = 0; i + 8 <= len; i += 8)
-		put_le64(buf + i, mix64(seed + i));
-}
-
 static uint64_t lab_rand(struct lab *lab, uint64_t salt)
 {
 	return lab->sched ? lab_sched_rand(lab->sched) : mix64(lab->cfg->seed * 31 + salt);
 }
 
 /* ---- building a TD through KVM ---------------------------------------- */
-
-static int kvm_op(struct lab_actor *a, struct kvm_tdx_cmd *cmd, bool vcpu)
-{
-	cmd->hw_error = 0;
-	return vcpu ? kvm_vcpu_tdx_op(a->vcpu, a->cpu, cmd) : kvm_vm_tdx_op(a->vm, a->cpu, cmd);
-}
-
-static void destroy_td(struct lab_actor *a)
-{
-	if (a->vm)
-		kvm_destroy_vm(a->vm, a->cpu);
-	a->vm = NULL;
-	a->vcpu = NULL;
-}
-
-/* INIT_VM .. INIT_VCPU; the TD-build window opens at MNG.INIT. */
-static int create_td(struct lab_actor *a, uint64_t *hw_error)
-{
-	struct kvm_tdx_init_vm init = { .xfam = 3 };
-	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_INIT_VM, .data = (uintptr_t)&init };
-	int err = 0;
-
-	a->vm = kvm_create_vm(a->lab->h, 1, &err);
-	if (!a->vm)
-		return err;
-	err = kvm_op(a, &cmd, false);
-	if (!err) {
-		a->vcpu = kvm_create_vcpu(a->vm, 0, &err);
-		if (a->vcpu) {
-			cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU, .data = LAB_GPA_BASE };
-			err = kvm_op(a, &cmd, true);
-		}
-	}
-	if (!err)
-		err = kvm_set_private_memory(a->vm, LAB_GPA_BASE, a->nr_pages);
-	*hw_error = cmd.hw_error;
-	return err;
-}
-
-/* INIT_MEM_REGION in chunks, then FINALIZE_VM: add-then-extend per page. */
-static int measure_td(struct lab_actor *a, uint64_t *hw_error)
-{
-	struct kvm_tdx_cmd cmd;
-	int err = 0;
-
-	for (unsigned int i = 0; i < a->nr_pages && !err; i += LAB_CHUNK_PAGES) {
-		unsigned int n = a->nr_pages - i < LAB_CHUNK_PAGES ? a->nr_pages - i : LAB_CHUNK_PAGES;
-		struct kvm_tdx_init_mem_region r = {
-			.source_addr = (uintptr_t)(a->pages + (size_t)i * 4096),
-			.gpa = LAB_GPA_BASE + (uint64_t)i * 4096,
-			.nr_pages = n,
-		};
-
-		cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_MEM_REGION,
-					    .flags = KVM_TDX_MEASURE_MEMORY_REGION,
-					    .data = (uintptr_t)&r };
-		err = kvm_op(a, &cmd, true);
-	}
-	if (!err) {
-		cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
-		err = kvm_op(a, &cmd, false);
-	}
-	*hw_error = cmd.hw_error;
-	return err;
-}
-
-static bool mrtd_matches(struct lab_actor *a)
-{
-	struct mrtd_calc *c = mrtd_calc_new();
-	uint8_t expect[48];
-	bool ok = false;
-
-	if (!c)
-		return false;
-	for (unsigned int i = 0; i < a->nr_pages; i++)
-		mrtd_calc_add_page(c, LAB_GPA_BASE + (uint64_t)i * 4096, a->pages + (size_t)i * 4096,
-				   true);
-	if (!mrtd_calc_final(c, expect) && !kvm_tdx_get_mrtd(a->vm, a->cpu, a->td->mrtd))
-		ok = !memcmp(expect, a->td->mrtd, 48);
-	mrtd_calc_free(c);
-	return ok;
-}
 
 static void td_slice(struct lab_actor *a, const char *name, uint64_t start_ns)
 {
@@ -170,13 +79,13 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 	int err;
 
 	*hw_error = 0;
-	err = create_td(a, hw_error);
+	err = td_kvm_create(&a->vmm, hw_error);
 	td_slice(a, "INIT_VM + INIT_VCPU", t0);
 	if (!err) {
 		lab_note(a->lab, "%s: INIT_VM on CPU %u: build window open (%u pages to measure)",
-			 a->td->name, a->cpu, a->nr_pages);
+			 a->td->name, a->vmm.cpu, a->vmm.nr_pages);
 		t1 = lab_now_ns(a->lab);
-		err = measure_td(a, hw_error);
+		err = td_kvm_measure(&a->vmm, hw_error);
 		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
 	}
 	return err;
@@ -190,7 +99,7 @@ static void record_build(struct lab_actor *a, int err, uint64_t hw_error)
 	char st[TDX_STATUS_STR_LEN];
 
 	if (!err) {
-		bool ok = mrtd_matches(a);
+		bool ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
 
 		pthread_mutex_lock(&lab->lock);
 		/* Over several rounds, one wrong MRTD marks the TD's row. */
@@ -245,39 +154,34 @@ static void build_round(struct lab_actor *a)
 		 * down and rebuilt (mitigation B); the VMM restarts it.
 		 */
 		if (err && hw_error == TDX_INCOMPATIBLE_MRTD_CONTEXT && ++tries < 3) {
-			destroy_td(a);
+			td_kvm_destroy(&a->vmm);
 			lab_note(lab, "%s: torn down; rebuilding from scratch", a->td->name);
 			a->td->build_failed = false;
 			continue;
 		}
 		break;
 	} while (true);
-	if (a->td->built) {
-		struct kvm_run_exit ex;
-
-		/* The new TD runs once before it goes away. */
-		if (kvm_vcpu_run(a->vcpu, a->cpu, &ex))
-			a->td->lost = true;
-	}
-	destroy_td(a);
+	/* The new TD runs once before it goes away. */
+	if (a->td->built && td_kvm_run(&a->vmm))
+		a->td->lost = true;
+	td_kvm_destroy(&a->vmm);
 }
 
 static void runner_step(struct lab_actor *a)
 {
 	struct lab *lab = a->lab;
-	uint64_t c, sum, t0 = lab_now_ns(lab);
+	uint64_t t0 = lab_now_ns(lab);
 	struct kvm_run_exit ex;
-	int err = kvm_vcpu_run(a->vcpu, a->cpu, &ex);
+	int same = td_kvm_step(&a->vmm, &ex, NULL);
 
 	td_slice(a, "KVM_RUN", t0);
-	if (err) {
+	if (same < 0) {
 		if (!a->td->lost)
 			lab_note(lab, "%s: KVM_RUN failed: the TD is dead", a->td->name);
 		a->td->lost = true;
 		return;
 	}
-	tdx_guest_step(a->replay, &c, &sum);
-	if (ex.counter != c || ex.checksum != sum) {
+	if (!same) {
 		if (a->td->memory_ok)
 			lab_note(lab, "%s: guest memory does not match the replay", a->td->name);
 		a->td->memory_ok = false;
@@ -307,25 +211,22 @@ static struct lab_actor *new_actor(struct lab *lab, const char *prefix, unsigned
 {
 	struct lab_actor *a = &lab->actors[lab->nr_actors];
 	struct lab_td *td = &lab->res->tds[lab->res->nr_tds];
+	unsigned int cpu;
 
 	a->lab = lab;
 	a->idx = lab->nr_actors++;
 	lab->res->nr_tds++;
 	a->td = td;
 	/* Builders and runners spread over the CPUs, CPU 0 left to the rest. */
-	a->cpu = 1 + a->idx % (lab->cfg->cpus > 1 ? lab->cfg->cpus - 1 : 1);
-	if (a->cpu >= lab->cfg->cpus)
-		a->cpu = 0;
+	cpu = 1 + a->idx % (lab->cfg->cpus > 1 ? lab->cfg->cpus - 1 : 1);
+	if (cpu >= lab->cfg->cpus)
+		cpu = 0;
 	snprintf(td->name, sizeof(td->name), "%s%u", prefix, n);
 	td->running = running;
 	td->memory_ok = true;
-	a->nr_pages = pages;
-	/* KVM wants page-aligned source memory, as userspace mmap()s it. */
-	a->pages = aligned_alloc(4096, (size_t)pages * 4096);
-	if (!a->pages)
+	if (td_kvm_init(&a->vmm, lab->h, cpu, pages))
 		return NULL;
-	fill_pages(a->pages, (size_t)pages * 4096, lab->cfg->seed * 1000003 + a->idx);
-	memcpy(a->replay, a->pages, 4096);
+	td_kvm_fill(&a->vmm, lab->cfg->seed * 1000003 + a->idx);
 	return a;
 }
 
@@ -342,7 +243,7 @@ static int start_running_td(struct lab *lab, unsigned int n)
 	if (err)
 		return err;
 	a->td->built = true;
-	a->td->mrtd_ok = mrtd_matches(a);
+	a->td->mrtd_ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
 	return 0;
 }
 
@@ -457,10 +358,8 @@ static int lab_init(struct lab *lab, const struct lab_config *cfg, struct lab_re
 
 static void lab_fini(struct lab *lab)
 {
-	for (unsigned int i = 0; i < lab->nr_actors; i++) {
-		destroy_td(&lab->actors[i]);
-		free(lab->actors[i].pages);
-	}
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		td_kvm_fini(&lab->actors[i].vmm);
 	tdx_host_destroy(lab->h);
 	lab_sched_destroy(lab->sched);
 	trace_free(lab->trace);

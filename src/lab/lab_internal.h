@@ -9,23 +9,15 @@
 #include "lab/lab.h"
 #include "lab/sched.h"
 #include "lab/trace.h"
-#include "tdxup/kvm.h"
-
-#define LAB_GPA_BASE		0x100000ULL
-#define LAB_CHUNK_PAGES		16
+#include "lab/td_kvm.h"
 
 struct lab;
 
 struct lab_actor {
 	struct lab *lab;
 	unsigned int idx;		/* TD index in res->tds */
-	unsigned int cpu;
 	struct lab_td *td;
-	struct kvm *vm;
-	struct kvm_vcpu *vcpu;
-	uint8_t *pages;			/* the TD's initial memory */
-	unsigned int nr_pages;
-	uint8_t replay[4096];		/* the guest's work page, replayed */
+	struct td_kvm vmm;		/* the TD as its VMM holds it */
 	void *thread;
 };
 

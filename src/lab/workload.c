@@ -21,15 +21,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "tdxup/guest.h"
-#include "tdxup/kvm.h"
-#include "tdxup/measure.h"
+#include "lab/td_kvm.h"
 #include "tdxup/status_name.h"
 #include "tdxup/tdx_abi.h"
 #include "tdxup/workload.h"
 
-#define WL_GPA_BASE		0x100000ULL
-#define WL_CHUNK_PAGES		16	/* pages per INIT_MEM_REGION call */
 #define WL_RUNNING_PAGES	4
 #define WL_FAIL_BACKOFF_US	10000	/* after a failed build, however small gap is */
 #define WL_HOLD_BUSY_MAX_US	60000000ULL
@@ -38,14 +34,9 @@
 struct wl_actor {
 	struct workload *w;
 	unsigned int idx;
-	unsigned int cpu;
 	bool running;			/* a running TD, not a builder */
 	char name[16];
-	uint8_t *pages;
-	unsigned int nr_pages;
-	struct kvm *vm;
-	struct kvm_vcpu *vcpu;
-	uint8_t replay[4096];		/* the guest's work page, replayed */
+	struct td_kvm vmm;		/* the TD as its VMM holds it */
 	uint64_t nr_builds;
 	int last_err;			/* a failure is logged when it changes */
 	bool lost;
@@ -212,131 +203,17 @@ static void wl_sleep(struct workload *w, uint64_t us)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static uint64_t splitmix(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* Fresh contents for each build, so that every MRTD check is a new one. */
+/*
+ * Fresh contents for each build, so that every MRTD check is a new one.
+ * td_kvm_fill's word i is mix64(seed + 8 * i): builds' seeds stay 2^24
+ * apart (the largest TD, in bytes), so no build repeats a shifted earlier
+ * one until 2^16 builds.
+ */
 static void fill_pages(struct wl_actor *a)
 {
-	uint64_t state = a->w->cfg.seed * 0x100000001B3ULL ^ ((uint64_t)a->idx << 40) ^
-			 a->nr_builds;
-	size_t len = (size_t)a->nr_pages * 4096;
+	uint64_t seed = a->w->cfg.seed * 0x100000001B3ULL ^ ((uint64_t)a->idx << 40);
 
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = splitmix(&state);
-
-		memcpy(a->pages + i, &v, 8);
-	}
-}
-
-/* ---- a TD through KVM ------------------------------------------------- */
-
-static int vm_op(struct wl_actor *a, struct kvm_tdx_cmd *cmd, uint64_t *hw_error)
-{
-	int ret;
-
-	cmd->hw_error = 0;
-	ret = kvm_vm_tdx_op(a->vm, a->cpu, cmd);
-	*hw_error = cmd->hw_error;
-	return ret;
-}
-
-static int vcpu_op(struct wl_actor *a, struct kvm_tdx_cmd *cmd, uint64_t *hw_error)
-{
-	int ret;
-
-	cmd->hw_error = 0;
-	ret = kvm_vcpu_tdx_op(a->vcpu, a->cpu, cmd);
-	*hw_error = cmd->hw_error;
-	return ret;
-}
-
-static void td_destroy(struct wl_actor *a)
-{
-	if (a->vm)
-		kvm_destroy_vm(a->vm, a->cpu);
-	a->vm = NULL;
-	a->vcpu = NULL;
-}
-
-/* KVM_CREATE_VM .. INIT_VCPU and the private memory: the window is open. */
-static int td_create(struct wl_actor *a, uint64_t *hw_error)
-{
-	struct kvm_tdx_init_vm init = { .xfam = 3 };
-	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_INIT_VM, .data = (uintptr_t)&init };
-	int ret = 0;
-
-	a->vm = kvm_create_vm(a->w->h, 1, &ret);
-	if (!a->vm)
-		return ret;
-	ret = vm_op(a, &cmd, hw_error);
-	if (ret)
-		return ret;
-	a->vcpu = kvm_create_vcpu(a->vm, 0, &ret);
-	if (!a->vcpu)
-		return ret;
-	/* The guest's work page is the first one: its initial RCX. */
-	cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU, .data = WL_GPA_BASE };
-	ret = vcpu_op(a, &cmd, hw_error);
-	if (ret)
-		return ret;
-	return kvm_set_private_memory(a->vm, WL_GPA_BASE, a->nr_pages);
-}
-
-/* INIT_MEM_REGION (measured) chunk by chunk, then FINALIZE_VM. */
-static int td_measure(struct wl_actor *a, uint64_t *hw_error)
-{
-	struct kvm_tdx_cmd cmd;
-	int ret;
-
-	for (unsigned int i = 0; i < a->nr_pages; i += WL_CHUNK_PAGES) {
-		struct kvm_tdx_init_mem_region r = {
-			.source_addr = (uintptr_t)(a->pages + (size_t)i * 4096),
-			.gpa = WL_GPA_BASE + (uint64_t)i * 4096,
-			.nr_pages = a->nr_pages - i < WL_CHUNK_PAGES ? a->nr_pages - i :
-								       WL_CHUNK_PAGES,
-		};
-
-		cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_MEM_REGION,
-					    .flags = KVM_TDX_MEASURE_MEMORY_REGION,
-					    .data = (uintptr_t)&r };
-		ret = vcpu_op(a, &cmd, hw_error);
-		if (ret)
-			return ret;
-	}
-	cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
-	return vm_op(a, &cmd, hw_error);
-}
-
-/* 1 the MRTD matches the offline measurement, 0 it differs, or -errno. */
-static int td_check_mrtd(struct wl_actor *a)
-{
-	struct mrtd_calc *c = mrtd_calc_new();
-	uint8_t expect[48], got[48];
-	int ret = -ENOMEM;
-
-	if (!c)
-		return ret;
-	for (unsigned int i = 0; i < a->nr_pages; i++) {
-		ret = mrtd_calc_add_page(c, WL_GPA_BASE + (uint64_t)i * 4096,
-					 a->pages + (size_t)i * 4096, true);
-		if (ret)
-			goto out;
-	}
-	ret = mrtd_calc_final(c, expect);
-	if (!ret)
-		ret = kvm_tdx_get_mrtd(a->vm, a->cpu, got);
-	if (!ret)
-		ret = !memcmp(expect, got, sizeof(got));
-out:
-	mrtd_calc_free(c);
-	return ret;
+	td_kvm_fill(&a->vmm, seed + (a->nr_builds << 24));
 }
 
 static void settle_hold(struct workload *w)
@@ -402,11 +279,11 @@ static int td_build(struct wl_actor *a, uint64_t *hw_error)
 	int ret;
 
 	*hw_error = 0;
-	ret = td_create(a, hw_error);
+	ret = td_kvm_create(&a->vmm, hw_error);
 	if (ret)
 		return ret;
 	hold_window(a);
-	return td_measure(a, hw_error);
+	return td_kvm_measure(&a->vmm, hw_error);
 }
 
 /* ---- builders ------------------------------------------------------- */
@@ -431,7 +308,8 @@ static void build_failed(struct wl_actor *a, int err, uint64_t hw_error)
 static void build_finished(struct wl_actor *a)
 {
 	struct workload *w = a->w;
-	int match = td_check_mrtd(a);
+	uint8_t mrtd[48];
+	int match = td_kvm_mrtd_matches(&a->vmm, mrtd);
 
 	a->last_err = 0;
 	pthread_mutex_lock(&w->lock);
@@ -451,8 +329,7 @@ static void build_finished(struct wl_actor *a)
 /* A finished TD runs once before it goes away; failing that, it is lost. */
 static void run_once(struct wl_actor *a)
 {
-	struct kvm_run_exit ex;
-	int ret = kvm_vcpu_run(a->vcpu, a->cpu, &ex);
+	int ret = td_kvm_run(&a->vmm);
 
 	if (!ret)
 		return;
@@ -479,7 +356,7 @@ static void *builder_thread(void *arg)
 		} else {
 			build_failed(a, ret, hw_error);
 		}
-		td_destroy(a);
+		td_kvm_destroy(&a->vmm);
 		if (first_builder(a) && !a->nr_builds)
 			settle_hold(w);
 		a->nr_builds++;
@@ -497,7 +374,6 @@ static int start_running_td(struct wl_actor *a)
 	int ret;
 
 	fill_pages(a);
-	memcpy(a->replay, a->pages, sizeof(a->replay));
 	ret = td_build(a, &hw_error);
 	if (ret) {
 		build_failed(a, ret, hw_error);
@@ -512,26 +388,25 @@ static void step(struct wl_actor *a)
 {
 	struct workload *w = a->w;
 	struct kvm_run_exit ex;
-	uint64_t counter, sum;
-	int ret = kvm_vcpu_run(a->vcpu, a->cpu, &ex);
+	uint64_t counter;
+	int same = td_kvm_step(&a->vmm, &ex, &counter);
 
-	if (ret) {
+	if (same < 0) {
 		a->lost = true;
 		pthread_mutex_lock(&w->lock);
 		w->st.lost_tds++;
 		w->st.running_alive--;
 		pthread_mutex_unlock(&w->lock);
 		wl_log(w, true, "TD LOST: %s: KVM_RUN failed (%s): the TD is dead", a->name,
-		       strerror(-ret));
+		       strerror(-same));
 		return;
 	}
-	tdx_guest_step(a->replay, &counter, &sum);
 	pthread_mutex_lock(&w->lock);
 	w->st.steps++;
-	if (!a->memory_bad && (ex.counter != counter || ex.checksum != sum))
+	if (!a->memory_bad && !same)
 		w->st.bad_memory++;
 	pthread_mutex_unlock(&w->lock);
-	if (!a->memory_bad && (ex.counter != counter || ex.checksum != sum)) {
+	if (!a->memory_bad && !same) {
 		a->memory_bad = true;
 		wl_log(w, true, "TD MEMORY CORRUPT: %s: step %llu does not match the replay",
 		       a->name, (unsigned long long)counter);
@@ -555,17 +430,14 @@ static int actor_init(struct workload *w, unsigned int idx, bool running, unsign
 {
 	const struct tdx_host_config *hc = tdx_host_config(w->h);
 	struct wl_actor *a = &w->actors[idx];
+	/* Spread over the CPUs; CPU 0 is left to the updater's lead. */
+	unsigned int cpu = hc->nr_cpus > 1 ? 1 + idx % (hc->nr_cpus - 1) : 0;
 
 	a->w = w;
 	a->idx = idx;
 	a->running = running;
-	/* Spread over the CPUs; CPU 0 is left to the updater's lead. */
-	a->cpu = hc->nr_cpus > 1 ? 1 + idx % (hc->nr_cpus - 1) : 0;
 	snprintf(a->name, sizeof(a->name), "%s%u", running ? "run" : "build", n);
-	a->nr_pages = running ? WL_RUNNING_PAGES : w->cfg.pages;
-	/* KVM takes page-aligned source memory, as a VMM mmap()s it. */
-	a->pages = aligned_alloc(4096, (size_t)a->nr_pages * 4096);
-	return a->pages ? 0 : -ENOMEM;
+	return td_kvm_init(&a->vmm, w->h, cpu, running ? WL_RUNNING_PAGES : w->cfg.pages);
 }
 
 static int start_threads(struct workload *w)
@@ -658,7 +530,7 @@ void workload_stop(struct workload *w)
 		w->actors[i].started = false;
 	}
 	for (unsigned int i = 0; i < w->nr_actors; i++)
-		td_destroy(&w->actors[i]);
+		td_kvm_destroy(&w->actors[i].vmm);
 	w->stopped = true;
 }
 
@@ -675,7 +547,7 @@ void workload_free(struct workload *w)
 		return;
 	workload_stop(w);
 	for (unsigned int i = 0; i < w->nr_actors; i++)
-		free(w->actors[i].pages);
+		td_kvm_fini(&w->actors[i].vmm);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

@@ -179,6 +179,7 @@ static void runner_step(struct lab_actor *a)
 		if (!a->td->lost)
 			lab_note(lab, "%s: KVM_RUN failed: the TD is dead", a->td->name);
 		a->td->lost = true;
+		atomic_store(&a->dead, true);
 		return;
 	}
 	if (!same) {
@@ -186,9 +187,10 @@ static void runner_step(struct lab_actor *a)
 			lab_note(lab, "%s: guest memory does not match the replay", a->td->name);
 		a->td->memory_ok = false;
 	}
-	if (atomic_load(&lab->update_done))
+	if (atomic_load(&lab->update_done)) {
 		a->td->steps_after++;
-	else
+		atomic_fetch_add(&a->steps_after, 1);
+	} else
 		a->td->steps_before++;
 	a->td->checksum = ex.checksum;
 }
@@ -300,6 +302,31 @@ static int start_actor(struct lab *lab, struct lab_actor *a, void (*fn)(void *))
 	return lab->kt->start(lab->kt->ctx, fn, a, a->td ? a->td->name : "operator", &a->thread);
 }
 
+/*
+ * Real threads on a loaded machine may not have been scheduled in the
+ * serial run's 600 us: wait (bounded) until each live runner has stepped
+ * twice after the update, so the verdict judges the TD, not the OS.
+ */
+#define RUNNER_WAIT_POLLS	5000
+
+static void wait_runners(struct lab *lab)
+{
+	for (unsigned int poll = 0; poll < RUNNER_WAIT_POLLS; poll++) {
+		bool waiting = false;
+
+		for (unsigned int i = 0; i < lab->nr_actors; i++) {
+			struct lab_actor *a = &lab->actors[i];
+
+			if (a->td->running && !atomic_load(&a->dead) &&
+			    atomic_load(&a->steps_after) < 2)
+				waiting = true;
+		}
+		if (!waiting)
+			return;
+		lab->kt->sleep_us(lab->kt->ctx, 1000);
+	}
+}
+
 static int run_actors(struct lab *lab)
 {
 	struct lab_actor op = { .lab = lab };
@@ -320,6 +347,8 @@ static int run_actors(struct lab *lab)
 			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
 	/* Let the running TDs show they go on after everything is over. */
 	lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
+	if (!lab->sched)
+		wait_runners(lab);
 	atomic_store(&lab->stop_runners, true);
 	for (unsigned int i = 0; i < lab->nr_actors; i++)
 		if (lab->actors[i].td->running && lab->actors[i].thread)

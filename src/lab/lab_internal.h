@@ -19,6 +19,9 @@ struct lab_actor {
 	struct lab_td *td;
 	struct td_kvm vmm;		/* the TD as its VMM holds it */
 	void *thread;
+	/* Runners: progress the main thread may watch while they run. */
+	atomic_uint steps_after;
+	atomic_bool dead;
 };
 
 struct timeline_entry {

@@ -201,13 +201,35 @@ static void on_stw_end_locked(struct lab *lab, int result, uint64_t now)
 static const char *errno_name(int err)
 {
 	switch (err) {
-	case -EBUSY:	return "-EBUSY, a TD build is in progress";
+	case -EBUSY:	return "-EBUSY";
 	case -EIO:	return "-EIO";
 	case -ENODEV:	return "-ENODEV";
 	case -EINVAL:	return "-EINVAL";
 	case -ENOMEM:	return "-ENOMEM";
 	}
 	return "error";
+}
+
+/* One line per stop_machine: what it did, or why the update was refused. */
+static void stw_line_locked(struct lab *lab, int result, uint64_t now)
+{
+	double us = (now - lab->stw_begin_ns) / 1e3;
+	char *text;
+	int n;
+
+	if (result == -EBUSY)
+		n = asprintf(&text, "update refused, device-busy: TDH.SYS.SHUTDOWN refused, %u TD "
+			     "build(s) in progress (stop_machine held %u CPUs for %.1f us)",
+			     lab->last_build_count, lab->cfg->cpus, us);
+	else if (result)
+		n = asprintf(&text, "stop_machine: %u CPUs held for %.1f us, aborted: %s",
+			     lab->cfg->cpus, us, errno_name(result));
+	else
+		n = asprintf(&text, "stop_machine: %u CPUs held for %.1f us: SHUTDOWN, "
+			     "CPU_INSTALL x%u, CPU_INIT x%u, RUN_UPDATE", lab->cfg->cpus, us,
+			     lab->cfg->cpus, lab->cfg->cpus);
+	if (n >= 0)
+		timeline_add_locked(lab, lab->stw_begin_ns, text);
 }
 
 static void on_event(void *ctx, const struct host_event *ev)
@@ -239,11 +261,7 @@ static void on_event(void *ctx, const struct host_event *ev)
 		break;
 	case HOST_EV_STW_END:
 		on_stw_end_locked(lab, ev->value, now);
-		if (asprintf(&text, "stop_machine: %u CPUs held for %.1f us (%s%s)", lab->cfg->cpus,
-			     (now - lab->stw_begin_ns) / 1e3,
-			     ev->value ? "aborted: " : "SHUTDOWN, CPU_INSTALL, CPU_INIT, RUN_UPDATE",
-			     ev->value ? errno_name(ev->value) : "") >= 0)
-			timeline_add_locked(lab, lab->stw_begin_ns, text);
+		stw_line_locked(lab, ev->value, now);
 		break;
 	}
 	pthread_mutex_unlock(&lab->lock);

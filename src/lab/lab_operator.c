@@ -110,6 +110,8 @@ static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
 	o->image = lab->image;
 	o->image_len = lab->image_len;
 	o->version = lab->cfg->to;
+	/* The operator knows the kernel: v8 takes v0x100, the later series v0x200. */
+	o->image_format = lab->cfg->profile == KERNEL_PROFILE_V8 ? 0x100 : 0x200;
 	o->cpu_fms_set = true;
 	o->cpu_fms = 0x806f8;
 	o->retry_for_us = lab->cfg->retry == LAB_RETRY_BACKOFF ? lab->cfg->retry_for_us : 0;

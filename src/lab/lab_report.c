@@ -42,12 +42,14 @@ void lab_print_text(FILE *f, const struct lab_config *cfg, const struct lab_resu
 	for (unsigned int i = 0; i < res->nr_tds; i++) {
 		const struct lab_td *td = &res->tds[i];
 
-		fprintf(f, "  %-8s  %-8s  %-16s  %-26s", td->name, td->running ? "running" : "built",
-			td_mrtd_str(td), td_memory_str(td));
+		fprintf(f, "  %-8s  %-8s  %-16s  ", td->name, td->running ? "running" : "built",
+			td_mrtd_str(td));
 		if (td->running)
-			fprintf(f, "  %llu / %llu", (unsigned long long)td->steps_before,
+			fprintf(f, "%-26s  %llu / %llu\n", td_memory_str(td),
+				(unsigned long long)td->steps_before,
 				(unsigned long long)td->steps_after);
-		fputc('\n', f);
+		else
+			fprintf(f, "%s\n", td_memory_str(td));
 	}
 	fprintf(f, "  module version: %s -> %s\n", res->version_before, res->version_after);
 	fprintf(f, "  updates applied %u, busy rejections %u, failed builds %u, wrong MRTDs %u, "

@@ -61,6 +61,9 @@ struct update_opts {
 	uint32_t cpu_fms;
 	bool allow_debug;
 	bool force_downgrade;
+	/* Install even when the target already runs: a same-version re-install
+	 * is TD-preserving like any update (userspace.md 2.2). */
+	bool reinstall;
 	bool dry_run;
 	/* 0: detect (see update.c, "Image format"); 0x100 or 0x200: force. */
 	unsigned int image_format;

@@ -20,6 +20,7 @@ static void update_usage(FILE *f)
 	fprintf(f,
 		"usage: %1$s update (IMAGE | --catalog DIR [--version X.Y.Z]) [--sysfs ROOT]\n"
 		"                    [--retry-for DURATION] [--dry-run] [--force-downgrade]\n"
+		"                    [--reinstall]\n"
 		"                    [--json] [options]\n"
 		"\n"
 		"Install a TDX module at runtime (TD-preserving) through\n"
@@ -59,6 +60,7 @@ static void update_usage(FILE *f)
 		"  --allow-debug          accept a debug-signed module\n"
 		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
 		"                         which needs the running version's catalogue image)\n"
+		"  --reinstall            install even if the target version already runs\n"
 		"  --trust-key-hash HEX   also trust this signing key (SHA-384 of the modulus,\n"
 		"                         96 hex digits; repeatable)\n"
 		"  --dry-run              every check, nothing written\n"
@@ -138,6 +140,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "trust-key-hash", required_argument, NULL, 'k' },
 		{ "allow-debug", no_argument, NULL, 'd' },
 		{ "force-downgrade", no_argument, NULL, 'D' },
+		{ "reinstall", no_argument, NULL, 'R' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -162,6 +165,9 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 			break;
 		case 'D':
 			a->o.force_downgrade = true;
+			break;
+		case 'R':
+			a->o.reinstall = true;
 			break;
 		case 'n':
 			a->o.dry_run = true;

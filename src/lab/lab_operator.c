@@ -120,6 +120,8 @@ static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
 	o->backoff_max_us = 16000;
 	o->poll_us = 100;
 	o->seed = lab->cfg->seed + round;
+	/* Later rounds install the same module again: each is a real update. */
+	o->reinstall = round > 1;
 	o->progress = progress;
 	o->progress_ctx = lab;
 }

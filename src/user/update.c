@@ -359,7 +359,7 @@ static int check_target(struct upd *u, const struct select_host *h)
 	tdx_version_str(&u->target, u->r->to);
 	if (!u->facts.intact)
 		return upd_stop(u, UPDATE_REFUSED, "bad image: %s", u->facts.problem);
-	if (!tdx_version_cmp(&u->target, &u->from))
+	if (!tdx_version_cmp(&u->target, &u->from) && !u->o->reinstall)
 		return upd_stop(u, UPDATE_CURRENT, "already running %s", u->r->from);
 	if (!st->fw_name)
 		return upd_stop(u, UPDATE_REFUSED, "%s", st->reason);

@@ -280,6 +280,13 @@ static void test_already_current(void **state)
 	assert_int_equal(update_exit_code(t.r.outcome), 0);
 	assert_string_equal(t.r.reason, "already running 1.5.25");
 	assert_int_equal(host_attempts(t.h), 0);
+	/* --reinstall: the same version again is a real, TD-preserving update. */
+	t.o.reinstall = true;
+	t.o.image_format = 0x100;	/* what this v8 kernel takes: one upload */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_int_equal(host_attempts(t.h), 1);
+	assert_int_equal(t.r.remaining_before, 16);
+	assert_int_equal(t.r.remaining_after, 15);
 	run_done(&t);
 }
 

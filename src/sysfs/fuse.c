@@ -36,12 +36,24 @@
 
 #include "tdxup/sysfs_fuse.h"
 
+/*
+ * An open file as FUSE holds it. Handles are listed so that files the
+ * kernel never released (a client still had them open at unmount) are
+ * closed when the mount goes away, and the tree can be freed.
+ */
+struct sf_handle {
+	struct sysfs_file *f;
+	struct sf_handle *prev, *next;
+};
+
 struct sysfs_fuse {
 	struct sysfs_tree *tree;
 	struct fuse *fuse;
 	struct sysfs_fuse_opts opts;
 	struct timespec mounted_at;	/* every node's times: sysfs nodes do not age */
 	bool mounted;
+	pthread_mutex_t lock;		/* the handle list */
+	struct sf_handle *handles;
 };
 
 static struct sysfs_fuse *this_mount(void)
@@ -64,7 +76,37 @@ static void caller_cred(struct sysfs_cred *cred)
 
 static struct sysfs_file *file_of(const struct fuse_file_info *fi)
 {
-	return (struct sysfs_file *)(uintptr_t)fi->fh;
+	return ((struct sf_handle *)(uintptr_t)fi->fh)->f;
+}
+
+static struct sf_handle *handle_add(struct sysfs_fuse *sf, struct sysfs_file *f)
+{
+	struct sf_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->f = f;
+	pthread_mutex_lock(&sf->lock);
+	h->next = sf->handles;
+	if (h->next)
+		h->next->prev = h;
+	sf->handles = h;
+	pthread_mutex_unlock(&sf->lock);
+	return h;
+}
+
+static void handle_del(struct sysfs_fuse *sf, struct sf_handle *h)
+{
+	pthread_mutex_lock(&sf->lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		sf->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&sf->lock);
+	sysfs_close(h->f);
+	free(h);
 }
 
 static void to_stat(const struct sysfs_fuse *sf, const struct sysfs_stat *s, struct stat *st)
@@ -171,6 +213,7 @@ static int sf_open(const char *path, struct fuse_file_info *fi)
 {
 	struct sysfs_cred cred;
 	struct sysfs_file *f;
+	struct sf_handle *h;
 	int ret;
 
 	caller_cred(&cred);
@@ -178,7 +221,12 @@ static int sf_open(const char *path, struct fuse_file_info *fi)
 	ret = sysfs_open(this_mount()->tree, path, fi->flags & O_ACCMODE, &cred, &f);
 	if (ret)
 		return ret;
-	fi->fh = (uint64_t)(uintptr_t)f;
+	h = handle_add(this_mount(), f);
+	if (!h) {
+		sysfs_close(f);
+		return -ENOMEM;
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	return 0;
@@ -202,7 +250,7 @@ static int sf_write(const char *path, const char *buf, size_t size, off_t off,
 
 static int sf_release(const char *path, struct fuse_file_info *fi)
 {
-	sysfs_close(file_of(fi));
+	handle_del(this_mount(), (struct sf_handle *)(uintptr_t)fi->fh);
 	fi->fh = 0;
 	return 0;
 }
@@ -291,6 +339,7 @@ int sysfs_fuse_mount(struct sysfs_tree *t, const char *dir, const struct sysfs_f
 	if (!sf)
 		return -ENOMEM;
 	sf->tree = t;
+	pthread_mutex_init(&sf->lock, NULL);
 	if (opts)
 		sf->opts = *opts;
 	clock_gettime(CLOCK_REALTIME, &sf->mounted_at);
@@ -365,5 +414,9 @@ void sysfs_fuse_destroy(struct sysfs_fuse *sf)
 			fuse_unmount(sf->fuse);
 		fuse_destroy(sf->fuse);
 	}
+	/* The FUSE threads are gone: close what clients left open. */
+	while (sf->handles)
+		handle_del(sf, sf->handles);
+	pthread_mutex_destroy(&sf->lock);
 	free(sf);
 }

@@ -29,9 +29,11 @@ void handoff_header(const struct seam_platform *p, uint8_t *valid, uint16_t *hv,
 	*size = le32(p->data_rgn + 4);
 }
 
+/* SYS.UPDATE step 7 clears valid and size only; hv stays readable. */
 void handoff_clear(struct seam_platform *p)
 {
-	memset(p->data_rgn, 0, HANDOFF_HDR_SIZE);
+	p->data_rgn[0] = 0;
+	put_le32(p->data_rgn + 4, 0);
 }
 
 static uint8_t *put_bytes(uint8_t *w, const void *src, size_t n)
@@ -70,7 +72,10 @@ void handoff_write(struct tdx_module *m, uint16_t hv)
 	put_le32(base + 4, (uint32_t)(w - base - HANDOFF_HDR_SIZE));
 }
 
-/* TDH.SYS.UPDATE steps 3 and 4's size check, against this build's values. */
+/*
+ * TDH.SYS.UPDATE steps 3 and 4's size check, against this build's values;
+ * the buffer size uses the build's num_handoff_pages (inferred).
+ */
 uint64_t handoff_check(struct tdx_module *m)
 {
 	uint8_t valid;

@@ -22,6 +22,7 @@ static uint64_t seamldr_info(struct seam_platform *p, struct seam_args *a)
 {
 	uint8_t *info;
 
+	/* An unaligned or unmapped buffer: EBADPARAM (inferred status). */
 	if (a->rcx % SEAMLDR_INFO_ALIGN)
 		return SEAMLDR_EBADPARAM;
 	info = physmem_map(p->pm, a->rcx, SEAMLDR_INFO_SIZE);
@@ -235,10 +236,8 @@ static void epilogue(struct seam_platform *p, struct install_req *r, struct tdx_
 	memcpy(e->seamhash, r->sig.seamhash, 48);
 	p->mod = mod;
 	p->seam_ready = true;
-	/* LOAD starts a fresh SEAMDB; each UPDATE uses up one entry. */
-	if (r->scenario == SEAMLDR_SCENARIO_LOAD)
-		p->num_remaining_updates = p->cfg.num_remaining_updates;
-	else
+	/* Each UPDATE uses up one entry; a LOAD refilled the count at step 13. */
+	if (r->scenario == SEAMLDR_SCENARIO_UPDATE)
 		p->num_remaining_updates--;
 	p->keys_dirty = true;
 }
@@ -263,8 +262,10 @@ static uint64_t install_module(struct seam_platform *p, unsigned int lp, struct 
 	tdx_module_destroy(p->mod);
 	p->mod = NULL;
 	if (r->scenario == SEAMLDR_SCENARIO_LOAD) {
+		/* Step 13, before the point of no return: a LOAD failing later has done it. */
 		memset(p->data_rgn, 0, sizeof(p->data_rgn));
 		p->nr_seamdb = 0;
+		p->num_remaining_updates = p->cfg.num_remaining_updates;
 	} else {
 		size_t keep = (size_t)(r->sig.num_handoff_pages + 1) * 4096;
 
@@ -357,6 +358,6 @@ uint64_t seamldr_dispatch(struct seam_platform *p, unsigned int lp, uint64_t rax
 	case SEAMLDR_INSTALL:
 		return seamldr_install(p, lp, a);
 	}
-	/* SHUTDOWN, SEAMINFO and CLEANUP are not part of a module update. */
+	/* SHUTDOWN, SEAMINFO and CLEANUP are not part of a module update (inferred status). */
 	return SEAMLDR_EBADPARAM;
 }

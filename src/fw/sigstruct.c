@@ -113,6 +113,11 @@ void sigstruct_serialize(const struct sigstruct *s, uint8_t raw[SIGSTRUCT_SIZE])
 		put_le32(raw + SIGSTRUCT_CPUID_TABLE + 4 * i, s->cpuid_table[i]);
 }
 
+/*
+ * The malformed-sigstruct rule is ours (seamldr.md 4.2 step 2, inferred):
+ * the CSS header sizes and versions, the exponent, attributes and the HV
+ * range. module_vendor and module_type are not checked here.
+ */
 int sigstruct_check_wellformed(const struct sigstruct *s, const char **why)
 {
 	static const char *const ok = "well-formed";

@@ -434,6 +434,7 @@ uint64_t td_mr_finalize(struct tdx_module *m, unsigned int lp, struct seam_args 
 	if (ret)
 		return ret;
 	tdcs = td.tdcs[0];
+	/* Both before any change; compat before NO_VCPUS is our order (inferred). */
 	if (!le32(tdcs + TDCS_NUM_VCPUS))
 		return TDX_NO_VCPUS;
 	rebind_hash_method(m, tdcs);

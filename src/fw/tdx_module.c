@@ -50,6 +50,7 @@ static uint64_t sys_init(struct tdx_module *m, unsigned int lp, struct seam_args
 	const struct tdx_sysinfo_table *si = &m->sysinfo;
 	const struct module_build *b = &m->build;
 
+	/* RCX must be 0; the spec names no status for it (inferred). */
 	if (a->rcx)
 		return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	if (m->sys_state != SYSINIT_PENDING)
@@ -69,8 +70,11 @@ static uint64_t sys_init(struct tdx_module *m, unsigned int lp, struct seam_args
 
 static uint64_t sys_lp_init(struct tdx_module *m, unsigned int lp, struct seam_args *a)
 {
-	if (m->sys_state != SYSINIT_DONE && m->sys_state != SYSCONFIG_DONE &&
-	    m->sys_state != SYS_READY)
+	/*
+	 * Only between SYS.INIT and SYS.CONFIG / SYS.UPDATE (spec 1.3): the
+	 * state check comes first, so a repeat after that is NOT_PENDING too.
+	 */
+	if (m->sys_state != SYSINIT_DONE)
 		return TDX_SYS_LP_INIT_NOT_PENDING;
 	if (m->lp_init_done[lp])
 		return TDX_SYS_LP_INIT_DONE;
@@ -457,7 +461,11 @@ uint64_t tdx_module_dispatch(struct tdx_module *m, unsigned int lp, uint64_t rax
 	unsigned int ver = (rax >> TDX_LEAF_VERSION_SHIFT) & TDX_LEAF_VERSION_MASK;
 	const struct leaf_desc *d;
 
-	/* Gating 1: after shutdown only the deprecated LP.SHUTDOWN answers. */
+	/*
+	 * Gating 1: after shutdown only the deprecated LP.SHUTDOWN answers.
+	 * It comes before RAX decoding, so a malformed RAX also gets
+	 * TDX_SYS_SHUTDOWN (inferred: the spec orders only the two gates).
+	 */
 	if (m->sys_state == SYS_SHUTDOWN)
 		return leaf == TDH_SYS_LP_SHUTDOWN && !(rax >> 16) ? TDX_SUCCESS : TDX_SYS_SHUTDOWN;
 	/*

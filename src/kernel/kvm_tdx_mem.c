@@ -156,6 +156,7 @@ static int tdx_page_add(struct kvm *kvm, unsigned int cpu, uint64_t gpa, uint64_
 		physmem_free(kvm->h->pm, pa);
 		if (tdx_operand_busy(status))
 			return -EBUSY;
+		/* -EIO per kernel.md 12; that it also kills the VM is ours (inferred). */
 		*hw_error = status;
 		kvm_bug(kvm, TDH_MEM_PAGE_ADD, status);
 		return -EIO;

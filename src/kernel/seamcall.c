@@ -13,7 +13,7 @@
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
 
-/* RDRAND_RETRY_LOOPS: how often sc_retry re-issues on no entropy. */
+/* RDRAND_RETRY_LOOPS: how often sc_retry re-issues on no entropy (inferred: 10). */
 #define RDRAND_RETRY_LOOPS	10
 
 static uint64_t mono_ns(void)
@@ -55,9 +55,10 @@ uint64_t sc_retry(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct sea
 	struct seam_args in = *a;
 	uint64_t ret;
 
-	for (int retry = RDRAND_RETRY_LOOPS; ; retry--) {
+	/* At most RDRAND_RETRY_LOOPS calls in all, as Linux's do/while loop. */
+	for (int calls = 1; ; calls++) {
 		ret = seamcall_raw(h, cpu, rax, a);
-		if (ret != TDX_RND_NO_ENTROPY || !retry)
+		if (ret != TDX_RND_NO_ENTROPY || calls == RDRAND_RETRY_LOOPS)
 			return ret;
 		*a = in;
 	}
@@ -115,8 +116,12 @@ int seamldr_call(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam
 	host_log(h, "seamldr: SEAMCALL (%s) failed: %s (0x%016llx) on CPU %u",
 		 tdx_leaf_name(rax), status_name(status),
 		 (unsigned long long)status, cpu);
-	/* P-SEAMLDR statuses all have bit 63 set; only VMfailInvalid differs. */
-	return status == TDX_SEAMCALL_VMFAILINVALID ? -ENODEV : -EIO;
+	/*
+	 * Through seamcall_prerr's mapping (seamldr.md 1.1): every P-SEAMLDR
+	 * status has bit 63 set and is -EIO; VMfailInvalid, #GP and #UD keep
+	 * their own errnos.
+	 */
+	return seamcall_status_errno(status);
 }
 
 void host_log(struct tdx_host *h, const char *fmt, ...)

@@ -442,9 +442,10 @@ static void test_lp_init_repeat(void **state)
 	assert_int_equal(h_call(p, 6, TDH_SYS_LP_INIT, 0, NULL), 0xC000050300000000ULL);
 	seam_platform_destroy(p);
 
+	/* Past SYSINIT_DONE the state check comes first (spec 1.3): not pending. */
 	p = booted("1.5.25");
 	for (unsigned int lp = 0; lp < NR_LPS; lp++)
-		assert_int_equal(h_call(p, lp, TDH_SYS_LP_INIT, 0, NULL), TDX_SYS_LP_INIT_DONE);
+		assert_int_equal(h_call(p, lp, TDH_SYS_LP_INIT, 0, NULL), 0xC000050B00000000ULL);
 	seam_platform_destroy(p);
 }
 
@@ -466,6 +467,8 @@ static void test_config_before_all_lps_initialised(void **state)
 	assert_int_equal(sys_state(p), SYSCONFIG_DONE);
 	/* Twice: no longer pending. */
 	assert_int_equal(sys_config(p, array, 1, 1), TDX_SYS_CONFIG_NOT_PENDING);
+	/* LP.INIT needs SYSINIT_DONE, checked before the per-LP repeat. */
+	assert_int_equal(h_call(p, 0, TDH_SYS_LP_INIT, 0, NULL), TDX_SYS_LP_INIT_NOT_PENDING);
 	seam_platform_destroy(p);
 }
 
@@ -766,7 +769,7 @@ static void test_lp_shutdown_always_success(void **state)
 		assert_int_equal(h_call(p, lp, TDH_SYS_LP_SHUTDOWN, 0, NULL), TDX_SUCCESS);
 	/* A no-op: the module is still ready and the LPs still initialised. */
 	assert_int_equal(sys_state(p), SYS_READY);
-	assert_int_equal(h_call(p, 3, TDH_SYS_LP_INIT, 0, NULL), TDX_SYS_LP_INIT_DONE);
+	assert_int_equal(h_call(p, 3, TDH_SYS_LP_INIT, 0, NULL), TDX_SYS_LP_INIT_NOT_PENDING);
 	/* After SYS.SHUTDOWN it is the only leaf that still answers SUCCESS. */
 	assert_int_equal(h_shutdown(p, false), TDX_SUCCESS);
 	for (unsigned int lp = 0; lp < NR_LPS; lp++)

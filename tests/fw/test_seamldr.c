@@ -784,6 +784,29 @@ static void test_install_seamhash_mismatch(void **state)
 	}
 }
 
+/*
+ * Step 13 of a LOAD clears the SEAMDB and refills num_remaining_updates
+ * before the point of no return, so a LOAD that then fails has done both.
+ */
+static void test_install_load_fails_after_reset(void **state)
+{
+	struct seam_platform *p = shut("1.5.24");
+	struct seam_platform_state st;
+	uint64_t params;
+
+	assert_int_equal(h_install_and_update(p, "1.5.25", 0, 0), TDX_SUCCESS);
+	seam_platform_get_state(p, &st);
+	assert_int_equal(st.num_remaining_updates, 15);
+	assert_int_equal(h_shutdown(p, false), TDX_SUCCESS);
+	params = params_of(p, "1.5.25", false, SEAMLDR_SCENARIO_LOAD);
+	h_params_module_page(p, params, 3)[100] ^= 0xFF;
+	expect_unrecoverable(p, params, SEAMLDR_EBADHASH);
+	seam_platform_get_state(p, &st);
+	assert_int_equal(st.num_remaining_updates, 16);
+	assert_int_equal(st.seamdb_entries, 0);
+	seam_platform_destroy(p);
+}
+
 static void test_install_non_descriptor_module(void **state)
 {
 	struct seam_platform *p = shut("1.5.24");
@@ -1081,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_install_handoff_not_valid),
 		cmocka_unit_test(test_install_handoff_hv_out_of_range),
 		cmocka_unit_test(test_install_seamhash_mismatch),
+		cmocka_unit_test(test_install_load_fails_after_reset),
 		cmocka_unit_test(test_install_non_descriptor_module),
 		cmocka_unit_test(test_install_fault_unrecoverable),
 		cmocka_unit_test(test_install_check_order),

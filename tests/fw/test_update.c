@@ -258,6 +258,9 @@ static void test_sys_update_checks(void **state)
 	assert_int_equal(v, 0);
 	assert_int_equal(h_read_md(p, 0, MD_FIELD_HANDOFF_DATA_SIZE, &v), 0);
 	assert_int_equal(v, 0);
+	/* Step 7 clears valid and size only: hv is left as it was. */
+	assert_int_equal(h_read_md(p, 0, MD_FIELD_HANDOFF_DATA_HV, &v), 0);
+	assert_int_equal(v, 1);
 	assert_int_equal(h_call(p, 0, TDH_SYS_UPDATE, 0, NULL), TDX_SYS_STATE_INCORRECT);
 }
 

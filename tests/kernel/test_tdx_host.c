@@ -263,6 +263,28 @@ static void test_seamldr_attrs_root_only(void **state)
 	tdx_host_destroy(h);
 }
 
+/*
+ * seamldr_call maps through seamcall_prerr (kernel.md 7, seamldr.md 1.1):
+ * a P-SEAMLDR status is -EIO, but a SEAMCALL that faults with #UD (here:
+ * the LP is running a guest) is -EACCES, not -EIO.
+ */
+static void test_seamldr_call_errno(void **state)
+{
+	struct tdx_host *h = host_new(&(struct host_opts){ 0 });
+	struct seam_platform *p = tdx_host_platform(h);
+	struct seamldr_info info;
+	struct seam_args a = { .rcx = 1 };	/* not 256-byte aligned */
+
+	assert_int_equal(seamldr_call(h, 0, SEAMLDR_INFO, &a), -EIO);
+	seam_lp_set_guest_running(p, 0, true);
+	a = (struct seam_args){ 0 };
+	assert_int_equal(seamldr_call(h, 0, SEAMLDR_INFO, &a), -EACCES);
+	seam_lp_set_guest_running(p, 0, false);
+	assert_int_equal(seamldr_get_info(h, &info), 0);
+	assert_int_equal(info.major_version, 1);
+	tdx_host_destroy(h);
+}
+
 /* ---- uploads over the files ---- */
 
 static void test_upload_updates_attrs(void **state)
@@ -531,6 +553,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_format),
 		cmocka_unit_test(test_seamldr_attrs_root_only),
+		cmocka_unit_test(test_seamldr_call_errno),
 		cmocka_unit_test(test_upload_updates_attrs),
 		cmocka_unit_test(test_erratum_hides_update_interface),
 		cmocka_unit_test(test_legacy_layout),

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lab/lab.h"
@@ -192,6 +194,31 @@ static int load_scenario(const struct cli_cmd *cmd, int argc, char **argv, struc
 	return 0;
 }
 
+/* The trace is written after the run: find out now that it cannot be, changing nothing. */
+static int check_trace(const char *path)
+{
+	struct stat st;
+	bool existed;
+	FILE *f;
+
+	if (!path)
+		return 0;
+	existed = !stat(path, &st);
+	if (existed && S_ISDIR(st.st_mode)) {
+		cli_err("lab: --trace %s: %s", path, strerror(EISDIR));
+		return CLI_USAGE;
+	}
+	f = fopen(path, "a");
+	if (!f) {
+		cli_err("lab: --trace %s: %s", path, strerror(errno));
+		return CLI_USAGE;
+	}
+	fclose(f);
+	if (!existed)
+		unlink(path);
+	return 0;
+}
+
 static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct lab_opts *o)
 {
 	int c, ret = load_scenario(cmd, argc, argv, o);
@@ -211,7 +238,18 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct l
 	if (o->cfg.packages > o->cfg.cpus)
 		return cli_usage_error(cmd, "--packages (%u) exceeds --cpus (%u)", o->cfg.packages,
 				       o->cfg.cpus);
-	return 0;
+	for (unsigned int i = 0; i < o->cfg.nr_faults; i++) {
+		const struct lab_fault *f = &o->cfg.faults[i];
+		bool on_cpu = f->kind == LAB_FAULT_INSTALL_RECOVERABLE ||
+			      f->kind == LAB_FAULT_INSTALL_UNRECOVERABLE ||
+			      f->kind == LAB_FAULT_LP_INIT || f->kind == LAB_FAULT_OFFLINE_CPU;
+
+		/* An injection on a CPU that does not exist would silently never fire. */
+		if (on_cpu && f->arg >= o->cfg.cpus)
+			return cli_usage_error(cmd, "scenario fault %u: CPU %u, but --cpus is %u",
+					       i, f->arg, o->cfg.cpus);
+	}
+	return check_trace(o->cfg.trace_path);
 }
 
 static int run_one(struct lab_opts *o)

@@ -264,6 +264,11 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 	if (a->hc.nr_packages > a->hc.nr_cpus)
 		return cli_usage_error(cmd, "serve: --packages %u exceeds --cpus %u",
 				       a->hc.nr_packages, a->hc.nr_cpus);
+	/* A fault on a CPU that does not exist would silently never fire. */
+	if (a->has_fault && a->fault != HOST_FAULT_SYS_UPDATE &&
+	    a->fault != HOST_FAULT_RND_NO_ENTROPY && a->fault_arg >= a->hc.nr_cpus)
+		return cli_usage_error(cmd, "serve: --fault: CPU %u, but --cpus is %u",
+				       a->fault_arg, a->hc.nr_cpus);
 	return 0;
 }
 

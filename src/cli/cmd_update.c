@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "tdxup/catalog.h"
 #include "tdxup/measure.h"
 #include "tdxup/update.h"
 
@@ -154,9 +155,15 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		case 'c':
 			a->o.catalog_dir = optarg;
 			break;
-		case 'v':
+		case 'v': {
+			struct tdx_version v;
+
+			if (tdx_version_parse(optarg, &v))
+				return cli_usage_error(cmd, "update: --version: '%s' is not X.Y.Z",
+						       optarg);
 			a->o.version = optarg;
 			break;
+		}
 		case 's':
 			a->root = optarg;
 			break;

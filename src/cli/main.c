@@ -3,6 +3,7 @@
  * tdxup: TDX module runtime update, emulated and real. main() only finds
  * the subcommand in the table below and hands it the rest of argv.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
 {
 	const struct cli_cmd *cmd;
 	const char *name;
+	int ret, werr;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -103,5 +105,14 @@ int main(int argc, char **argv)
 	cmd = find_command(name);
 	if (!cmd)
 		return unknown_command(name);
-	return cmd->run(cmd, argc - 1, argv + 1);
+	ret = cmd->run(cmd, argc - 1, argv + 1);
+	/* Scripts read stdout: a full disk must not pass for success. */
+	werr = fflush(stdout) ? errno : 0;
+	if (werr || ferror(stdout)) {
+		cli_err("cannot write to standard output%s%s", werr ? ": " : "",
+			werr ? strerror(werr) : "");
+		if (ret == CLI_OK)
+			ret = CLI_FAIL;
+	}
+	return ret;
 }

@@ -77,7 +77,8 @@ char *lab_timeline_text(struct lab *lab)
 	if (!out)
 		return NULL;
 	out[0] = 0;
-	qsort(lab->tl, lab->tl_len, sizeof(*lab->tl), cmp_entry);
+	if (lab->tl_len)	/* qsort(NULL, 0, ...) is undefined: setup may fail first */
+		qsort(lab->tl, lab->tl_len, sizeof(*lab->tl), cmp_entry);
 	for (size_t i = 0; i < lab->tl_len; i++) {
 		char line[600];
 		int n = snprintf(line, sizeof(line), "[%9.3f ms] %s\n", lab->tl[i].ts_ns / 1e6,

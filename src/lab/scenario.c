@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "lab/lab.h"
+#include "tdxup/module_build.h"
 
 static const struct {
 	const char *name;
@@ -50,12 +51,16 @@ static int get_uint(json_t *v, unsigned int max, unsigned int *out)
 
 static int parse_fault(json_t *f, struct lab_fault *out)
 {
-	const char *kind = NULL;
+	const char *kind = NULL, *key;
 	json_t *v;
 	size_t i;
 
 	if (!json_is_object(f) || json_unpack(f, "{s:s}", "kind", &kind))
 		return -EINVAL;
+	json_object_foreach(f, key, v)
+		if (strcmp(key, "kind") && strcmp(key, "cpu") && strcmp(key, "count") &&
+		    strcmp(key, "attempt"))
+			return -EINVAL;
 	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
 		if (!strcmp(kind, fault_names[i].name))
 			break;
@@ -117,6 +122,9 @@ static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
 	    !strcmp(key, "expect") || !strcmp(key, "description")) {
 		if (!json_is_string(v))
 			return -EINVAL;
+		if ((!strcmp(key, "from") || !strcmp(key, "to")) &&
+		    !module_build_find(json_string_value(v)))
+			return -EINVAL;	/* as --from/--to: a built-in build */
 		if (!strcmp(key, "name"))
 			cfg->name = json_string_value(v);
 		else if (!strcmp(key, "from"))

@@ -385,6 +385,15 @@ static int add_blob(struct catalog *cat, const char *rel_path, const struct tdx_
 	}
 	image_facts_get(buf, len, &b->facts);
 	free(buf);
+	/* A renamed emulated build would be judged, and installed, as another version. */
+	if (b->facts.intact && b->facts.has_desc && tdx_version_cmp(&b->facts.desc_version, v)) {
+		char a[TDX_VERSION_STR_LEN], n[TDX_VERSION_STR_LEN];
+
+		b->facts.intact = false;
+		snprintf(b->facts.problem, sizeof(b->facts.problem),
+			 "its build descriptor says module %s, its name %s",
+			 tdx_version_str(&b->facts.desc_version, a), tdx_version_str(v, n));
+	}
 	return 0;
 }
 

@@ -320,30 +320,68 @@ int read_file(const char *path, uint8_t **buf, size_t *len)
 	return ret;
 }
 
-int write_file(const char *path, const uint8_t *buf, size_t len)
+static int write_fd(int fd, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
 	ssize_t w;
-	int fd, ret = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	while (done < len) {
 		w = write(fd, buf + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!w) {
-			ret = -EIO;
-			break;
-		}
+		if (w < 0)
+			return -errno;
+		if (!w)
+			return -EIO;
 		done += (size_t)w;
 	}
+	return 0;
+}
+
+/*
+ * A new or regular file is written beside PATH and renamed over it, so that
+ * a failed write (disk full, file size limit) leaves neither a partial file
+ * nor a truncated old one. Anything else (a device, a FIFO, a symlink), or a
+ * directory where no temporary file can be made, is written in place.
+ */
+int write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	struct stat st;
+	char *tmp = NULL;
+	mode_t mask, mode = 0644;
+	int fd = -1, ret;
+
+	if (lstat(path, &st) || S_ISREG(st.st_mode)) {
+		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+			return -ENOMEM;
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (fd < 0) {
+		free(tmp);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		ret = write_fd(fd, buf, len);
+		if (close(fd) && !ret)
+			ret = -errno;
+		return ret;
+	}
+	if (!lstat(path, &st)) {
+		mode = st.st_mode & 07777;	/* a replaced file keeps its mode */
+	} else {
+		mask = umask(0);
+		umask(mask);
+		mode &= ~mask;
+	}
+	ret = fchmod(fd, mode) ? -errno : 0;
+	if (!ret)
+		ret = write_fd(fd, buf, len);
 	if (close(fd) && !ret)
 		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	free(tmp);
 	return ret;
 }

@@ -65,6 +65,25 @@ static int posix_path(const struct sysfs_client *c, const char *path, char *out,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * Open without blocking, then block as usual: a FIFO where an attribute
+ * should be (a --sysfs ROOT that is no sysfs) must not hang the open.
+ */
+static int open_nonblock(const char *path, int mode)
+{
+	int fd = open(path, mode | O_CLOEXEC | O_NONBLOCK), fl;
+
+	if (fd < 0)
+		return -errno;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
+
 static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
 {
 	char full[PATH_MAX];
@@ -77,9 +96,9 @@ static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, s
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = open_nonblock(full, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (len < size - 1) {
 		n = read(fd, buf + len, size - 1 - len);
 		if (n < 0 && errno == EINTR)
@@ -108,9 +127,9 @@ static ssize_t posix_write(struct sysfs_client *c, const char *path, const void 
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	fd = open(full, O_WRONLY | O_CLOEXEC);
+	fd = open_nonblock(full, O_WRONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	do
 		n = pwrite(fd, buf, count, (off_t)off);
 	while (n < 0 && errno == EINTR);
@@ -293,6 +312,10 @@ ssize_t sysfs_client_read_str(struct sysfs_client *c, const char *path, char *bu
 		return n;
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
+	/* Attributes are one line of text: garbage must not reach a terminal or JSON. */
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
 	return n;
 }
 

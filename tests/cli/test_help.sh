@@ -55,6 +55,10 @@ usage_error "expected IN and OUT" image convert --to 0x200 a
 usage_error "either --tdvf or --page" measure
 usage_error "either --tdvf or --page" measure --tdvf a --page 0:b
 usage_error "unexpected argument 'extra'" demo extra
+# A fault on a CPU the host does not have would never fire: refused before
+# anything is set up (the mount point is not even looked at).
+usage_error "--fault: CPU 8, but --cpus is 8" serve --mount "$TMP/nomnt" --fault install-recoverable:8
+usage_error "--fault: CPU 2, but --cpus is 2" serve --mount "$TMP/nomnt" --cpus 2 --fault lp-init:2
 [ ! -e "$TMP/x.img" ] || fail "a usage error wrote a file"
 
 echo "PASS"

@@ -183,5 +183,21 @@ has err "tdxup: image build: no built-in module build '9.9.99'"
 has err "known versions: 1.5.01"
 run 1 image build --version 1.5.25 -o "$TMP/no/such/dir.img"
 has err "No such file or directory"
+# A write that fails part-way (here the file size limit; a full disk alike)
+# leaves no partial file and the old one intact.
+echo old >"$TMP/keep.img"
+( trap '' XFSZ; ulimit -f 40
+  run 1 image build --version 1.5.25 -o "$TMP/part.img"
+  has err "$TMP/part.img: File too large"
+  run 1 image build --version 1.5.25 -o "$TMP/keep.img"
+  run 1 image convert --to 0x200 "$TMP/m0x100.img" "$TMP/keep.img" )
+[ ! -e "$TMP/part.img" ] || fail "a failed build left $(stat -c %s "$TMP/part.img") bytes behind"
+[ "$(cat "$TMP/keep.img")" = old ] || fail "a failed build clobbered the existing file"
+[ -z "$(find "$TMP" -name '*.img.*')" ] || fail "temporary files left: $(find "$TMP" -name '*.img.*')"
+# Output that cannot be written is a failure, not a silent success.
+if [ -w /dev/full ]; then
+	"$TDXUP" image list >/dev/full 2>"$TMP/err" && fail "image list to /dev/full exited 0"
+	has err "cannot write to standard output"
+fi
 
 echo "PASS"

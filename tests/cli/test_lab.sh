@@ -74,6 +74,19 @@ grep -qF -- "--profile: v8, mainline or detect" "$TMP/err" || fail "no --profile
 run 2 lab --to 9.9.99
 run 2 lab --scenario "$TMP/missing.json"
 run 2 lab --packages 4 --cpus 2
+# Scenario values the options would refuse: a named error, not a half-built run.
+echo '{"from": "1.5"}' >"$TMP/badfrom.json"
+run 2 lab --scenario "$TMP/badfrom.json"
+grep -qF "bad value for field: from" "$TMP/err" || fail "no message for from 1.5"
+echo '{"faults": [{"kind": "sys-update", "extra": 1}]}' >"$TMP/badfault.json"
+run 2 lab --scenario "$TMP/badfault.json"
+echo '{"faults": [{"kind": "install-recoverable", "cpu": 8}]}' >"$TMP/nocpu.json"
+run 2 lab --scenario "$TMP/nocpu.json"
+grep -qF "CPU 8, but --cpus is 8" "$TMP/err" || fail "no message for a fault on a missing CPU"
+# An unwritable --trace is refused before the run, and creates nothing.
+run 2 lab --trace "$TMP/nodir/t.json"
+grep -qF -- "--trace $TMP/nodir/t.json" "$TMP/err" || fail "no message naming --trace"
+run 2 lab --trace "$TMP"
 run 0 lab --help
 want "usage: tdxup lab"
 

@@ -62,6 +62,22 @@ has '"fw_upload_device": "seamldr_upload"' out
 run 1 status --sysfs "$TMP/nowhere"
 run 2 status --bogus
 
+# Garbage in the attributes: named, printable, and every JSON key still there.
+mk_sys
+printf 'id\377le\033[31m' >"$DEV/firmware/tdx_module/status"
+printf 'x:\303(' >"$DEV/firmware/tdx_module/error"
+echo garbage >"$DEV/version"
+run 3 status --sysfs "$SYS" --json
+has '"upload_status": "id?le?[31m"' out
+has '"last_error": "x:?("' out
+has '"reason": "cannot read the module version' out
+# A FIFO where an attribute should be (no sysfs at all) must not hang.
+mk_sys
+rm "$DEV/version" && mkfifo "$DEV/version"
+rc=0
+timeout 20 "$TDXUP" status --sysfs "$SYS" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 3 ] || fail "status with a FIFO for version exited $rc"
+
 # ---- a catalogue ----
 CAT=$TMP/cat
 mkdir -p "$CAT/joined_files/1.5" "$CAT/joined_files/2.0"
@@ -94,6 +110,13 @@ mkdir -p "$TMP/badcat/joined_files" && cp "$TMP/bad.json" "$TMP/badcat/mapping_f
 run 1 select --catalog "$TMP/badcat" --module-version 1.5.24 --seamldr-version 1.5.01 \
 	--cpu-fms 1
 has "mapping_file.json: tdx_module_releases[0].min_module_version_for_td_preserving: missing" err
+# A blob whose build descriptor names another version than its file name.
+cp -r "$CAT" "$TMP/rencat"
+cp "$CAT/joined_files/1.5/tdx_module_1.5.24.blob" "$TMP/rencat/joined_files/1.5/tdx_module_1.5.25.blob"
+run 0 select --catalog "$TMP/rencat" --module-version 1.5.24 --seamldr-version 1.5.01 \
+	--cpu-fms 0x806f8
+has "1.5.25   refused  bad image: its build descriptor says module 1.5.24, its name 1.5.25" out
+has "choice: 1.5.24" out
 
 # ---- update (pre-checks only: these are plain files) ----
 IMG=$CAT/joined_files/1.5/tdx_module_1.5.25.blob
@@ -121,6 +144,9 @@ run 2 update --sysfs "$SYS"
 run 2 update "$IMG" --retry-for 5x
 run 2 update "$IMG" --image-format 0x300
 run 2 update "$IMG" --trust-key-hash abcd
+run 2 update "$IMG" --version 1.5
+has "update: --version: '1.5' is not X.Y.Z" err
+run 2 update --catalog "$CAT" --version 1.5.25.1
 run 0 update --help
 has "6 the module is lost" out
 

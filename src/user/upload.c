@@ -215,9 +215,11 @@ static enum update_outcome after_success(struct upd *u)
 		snprintf(got, sizeof(got), "%s", r->to);
 	} else {
 		tdx_version_str(&now, got);
+		/* Success means the target runs: anything else is not an update. */
 		if (tdx_version_cmp(&now, &u->target))
-			upd_warn(u, "the module version after the update is %s, not the "
-				 "target %s", got, r->to);
+			return upd_outcome(u, UPDATE_ERROR, "the upload reported success but the "
+					   "module version is now %s, not the target %s; check "
+					   "`tdxup status`", got, r->to);
 	}
 	ret = tdx_read_remaining(u->c, &r->remaining_after);
 	if (ret)

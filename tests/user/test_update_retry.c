@@ -345,15 +345,31 @@ static void test_success_warnings(void **state)
 	struct update_result r;
 	struct img i;
 
-	f->target = "1.5.26";
+	/* The target runs but P-SEAMLDR's count did not move: a warning. */
 	f->no_decrement = true;
 	opts(&o, &i, f, 1);
 	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
-	assert_int_equal(r.nr_warnings, 2);
-	assert_string_equal(r.warnings[0], "the module version after the update is 1.5.26, not "
-			    "the target 1.5.25");
-	assert_string_equal(r.warnings[1], "num_remaining_updates went from 5 to 5, not down by 1");
-	assert_string_equal(r.reason, "updated the TDX module from 1.5.24 to 1.5.26");
+	assert_int_equal(r.nr_warnings, 1);
+	assert_string_equal(r.warnings[0], "num_remaining_updates went from 5 to 5, not down by 1");
+	assert_string_equal(r.reason, "updated the TDX module from 1.5.24 to 1.5.25");
+	free(i.buf);
+	free(f);
+}
+
+static void test_success_but_wrong_version(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	/* The upload says done but another version runs: not an update. */
+	f->target = "1.5.26";
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_ERROR);
+	assert_int_equal(update_exit_code(r.outcome), 1);
+	assert_string_equal(r.reason, "the upload reported success but the module version is now "
+			    "1.5.26, not the target 1.5.25; check `tdxup status`");
 	free(i.buf);
 	free(f);
 }
@@ -386,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_upload),
 		cmocka_unit_test(test_poll_limit),
 		cmocka_unit_test(test_success_warnings),
+		cmocka_unit_test(test_success_but_wrong_version),
 		cmocka_unit_test(test_durations),
 	};
 

@@ -21,9 +21,9 @@
 
 #include <openssl/evp.h>
 
-#include "tdxup/fw_driver.h"
+#include "helpers/fw_driver.h"
 #include "tdxup/measure.h"
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
 #include "tdxup/tdx_abi.h"

@@ -15,8 +15,8 @@
 
 #include <openssl/evp.h>
 
-#include "tdxup/host.h"
-#include "tdxup/module_build.h"
+#include "emu/host.h"
+#include "emu/module_build.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sigstruct.h"
 

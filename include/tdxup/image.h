@@ -2,7 +2,7 @@
 /*
  * TDX-BLOB image files, versions 0x100 and 0x200 (seamldr.md 6): parse,
  * checksum, convert. The kernel layer has its own exact header checks
- * (src/kernel/seamldr.c); this is the file-tool view, which explains every
+ * (emu/kernel/seamldr.c); this is the file-tool view, which explains every
  * field and every problem.
  */
 #ifndef TDXUP_IMAGE_H

@@ -2,7 +2,7 @@
 /*
  * Offline MRTD calculation (tdx-module.md 5.1): an independent
  * implementation, with OpenSSL's EVP SHA-384, of what the module hashes.
- * It shares no code with the firmware's running hash in src/fw/measure.c,
+ * It shares no code with the firmware's running hash in emu/fw/measure.c,
  * so that one can check the other.
  */
 #ifndef TDXUP_MEASURE_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Sigstruct parse, sign and verify (seamldr.md 5). */
+/* Sigstruct parse and verify (seamldr.md 5). */
 #ifndef TDXUP_SIGSTRUCT_H
 #define TDXUP_SIGSTRUCT_H
 
@@ -48,10 +48,14 @@ void sigstruct_key_hash(const uint8_t raw[SIGSTRUCT_SIZE], uint8_t out[48]);
 /* RSA-3072 PKCS#1 v1.5 SHA-384 over [0,128) + [900,2048); 0 or -EBADMSG. */
 int sigstruct_verify_signature(const uint8_t raw[SIGSTRUCT_SIZE]);
 
-/* Fill modulus, exponent and signature with the project's test key. */
-int sigstruct_sign_test_key(uint8_t raw[SIGSTRUCT_SIZE]);
+/* SHA-384 of the signed message [0,128) + [900,2048); 0 or -EIO. */
+int sigstruct_message_digest(const uint8_t raw[SIGSTRUCT_SIZE], uint8_t md[48]);
 
-/* Hash of the project's test signing key (48 bytes). */
+/*
+ * Hash of the public modulus of the project's test signing key (48 bytes),
+ * so that tools can name it. Public data; the private key is the
+ * emulator's (tests/fw/test_sigstruct.c holds this constant against it).
+ */
 const uint8_t *tdxup_test_key_hash(void);
 
 /* Known prefix of Intel's production key hash (16 bytes, seamldr.md 5.1). */

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * How the updater reaches sysfs. Everything in src/user that talks to a
+ * How the updater reaches sysfs. Everything in src/updater that talks to a
  * host goes through this small ops struct, so the same code runs against a
  * real /sys (or a FUSE mount of the emulator) with the POSIX backend, and
- * against an emulated host's in-process tree with the tree backend.
+ * against an emulated host's in-process tree with the emulator's backend
+ * (emu/include/emu/sysfs_client_tree.h), which this library never sees.
  *
  * Paths are relative to the sysfs root: "devices/faux/tdx_host/version",
  * "class/firmware/tdx_module/status". Links are followed.
  *
  * The clock hooks live here too: an update polls and backs off, and a
- * deterministic simulator must be able to run that on virtual time. Their
- * signature is kthread_ops' so a kthread_ops clock can be plugged in as is.
+ * deterministic simulator must be able to run that on virtual time.
  */
 #ifndef TDXUP_SYSFS_CLIENT_H
 #define TDXUP_SYSFS_CLIENT_H
@@ -21,8 +21,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tdxup/kthread.h"
-#include "tdxup/sysfs.h"
 
 enum sysfs_client_type { SYSFS_CLIENT_DIR, SYSFS_CLIENT_FILE, SYSFS_CLIENT_LINK,
 			 SYSFS_CLIENT_OTHER };
@@ -55,17 +53,14 @@ struct sysfs_client {
 
 	/* Backend state. */
 	char root[PATH_MAX];		/* POSIX: the directory standing for /sys */
-	struct sysfs_tree *tree;	/* in-process */
-	struct sysfs_cred cred;
+	void *priv;			/* other backends' own */
+	const void *priv2;
 };
 
 /* POSIX files under root (NULL: "/sys"). 0 or -ENAMETOOLONG. */
 int sysfs_client_init_posix(struct sysfs_client *c, const char *root);
-/* The in-process tree, opened with the given credentials (NULL: root). */
-void sysfs_client_init_tree(struct sysfs_client *c, struct sysfs_tree *t,
-			    const struct sysfs_cred *cred);
-/* Use a kthread_ops clock (a simulator's virtual time). */
-void sysfs_client_set_kthread_clock(struct sysfs_client *c, const struct kthread_ops *kt);
+/* CLOCK_MONOTONIC and nanosleep (what init_posix sets). */
+void sysfs_client_set_default_clock(struct sysfs_client *c);
 
 /* ---- helpers over the ops ---- */
 

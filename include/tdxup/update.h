@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tdxup/duration.h"
 #include "tdxup/sysfs_client.h"
 
 enum update_outcome {
@@ -108,7 +109,5 @@ struct update_result {
 enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,
 			       struct update_result *r);
 
-/* "30s", "2m", "1h", "500ms", plain seconds; 0 or -EINVAL. */
-int update_parse_duration(const char *s, uint64_t *us);
 
 #endif /* TDXUP_UPDATE_H */

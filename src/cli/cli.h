@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tdxup command line: a table of subcommands (main.c), one file per
- * subcommand (cmd_*.c) and the helpers they share (cli_util.c). A new
+ * The command lines of both programs: a table of subcommands (main.c for
+ * tdxup, emu/cli/main.c for tdxup-emu), one file per subcommand (cmd_*.c)
+ * and the helpers they share (cli_util.c, linked into both). A new
  * subcommand is a `const struct cli_cmd` in its own file plus one line in
- * the table in main.c.
+ * a table.
  */
 #ifndef TDXUP_CLI_H
 #define TDXUP_CLI_H
@@ -17,12 +18,21 @@
 
 #include <jansson.h>
 
-/* Exit codes, the same for every subcommand (documented in --help). */
+/*
+ * Exit codes, one table for every command of both programs (printed by
+ * `tdxup --help` from cli_exit_table). Commands use the ones that apply.
+ */
 enum {
 	CLI_OK		= 0,	/* success; every check passed */
-	CLI_FAIL	= 1,	/* a check failed, or the input is invalid */
+	CLI_FAIL	= 1,	/* a check failed, invalid input, or an I/O error */
 	CLI_USAGE	= 2,	/* bad command line */
+	CLI_REFUSED	= 3,	/* refused before anything was changed */
+	CLI_BUSY	= 4,	/* still busy at the deadline; nothing changed */
+	CLI_UPD_FAILED	= 5,	/* the update failed; nothing changed */
+	CLI_LOST	= 6,	/* the TDX module is lost: reboot */
 };
+
+extern const char cli_exit_table[];
 
 struct cli_cmd {
 	const char *name;
@@ -32,16 +42,42 @@ struct cli_cmd {
 	void (*usage)(FILE *f);		/* full help text */
 };
 
-extern const struct cli_cmd cmd_image;
-extern const struct cli_cmd cmd_measure;
-extern const struct cli_cmd cmd_demo;
-extern const struct cli_cmd cmd_lab;
-extern const struct cli_cmd cmd_status;
-extern const struct cli_cmd cmd_select;
-extern const struct cli_cmd cmd_update;
-extern const struct cli_cmd cmd_serve;
+/* A program: its commands and the paragraph of its --help. */
+struct cli_prog_desc {
+	const char *blurb;
+	const struct cli_cmd *const *cmds;
+	size_t nr_cmds;
+};
 
-extern const char *const cli_prog;	/* "tdxup" */
+/* main() of either program (cli_main.c); returns the exit code. */
+int cli_main(const struct cli_prog_desc *p, int argc, char **argv);
+
+extern const char *cli_prog;	/* "tdxup", or "tdxup-emu" run on its own */
+
+/* The version of both programs (CMake's project version). */
+extern const char cli_version[];
+/* `PROG --version`: one line on stdout; returns CLI_OK. */
+int cli_print_version(void);
+
+/* A subcommand of a subcommand (`image inspect`); tables end with { NULL }. */
+struct cli_subcmd {
+	const char *name;
+	int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+};
+
+/* argv[1] names the subcommand; it gets argv + 1. Returns an exit code. */
+int cli_run_subcmd(const struct cli_cmd *cmd, const struct cli_subcmd *subs, int argc,
+		   char **argv);
+
+/*
+ * Run `tdxup-emu [PREFIX] ARGV...` in this process's place, as git runs its
+ * subcommands: the tdxup-emu beside this binary first, then one on PATH.
+ * argv[0] is the (sub)command's own name, so `tdxup lab -s 2` becomes
+ * `tdxup-emu lab -s 2` and, with prefix "image", `tdxup image build ...`
+ * becomes `tdxup-emu image build ...`. Returns only on failure, with an
+ * exit code, having said that the emulator is not installed.
+ */
+int cli_exec_emu(const char *prefix, int argc, char **argv);
 
 /* "tdxup: message" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -72,6 +108,8 @@ int cli_getopt_json_only(const struct cli_cmd *cmd, int argc, char **argv, bool 
 int cli_parse_u64(const char *s, uint64_t *v);
 /* 32-bit hex, 0x optional, as CPUID values are usually written; -EINVAL. */
 int cli_parse_hex32(const char *s, uint32_t *v);
+/* "0x100" / "0x200" (also "256" / "512") -> version; -EINVAL otherwise. */
+int cli_parse_image_format(const char *s, unsigned int *version);
 
 /* Read a whole file; on failure print "tdxup: PATH: reason" and return -errno. */
 int cli_read_file(const char *path, uint8_t **buf, size_t *len);

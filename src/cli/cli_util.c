@@ -6,8 +6,42 @@
 
 #include "cli/cli.h"
 #include "tdxup/image.h"
+#include "tdxup/seamldr_abi.h"
 
-const char *const cli_prog = "tdxup";
+const char *cli_prog = "tdxup";
+
+const char cli_exit_table[] =
+	"exit status (one table for every command of tdxup and tdxup-emu):\n"
+	"  0  success: done as asked, or nothing to do (already current); every\n"
+	"     check passed (lab: the verdict is PASS)\n"
+	"  1  a check failed or the input is invalid (unreadable or malformed file,\n"
+	"     unknown version, lab verdict FAIL), or an unexpected I/O error; for\n"
+	"     update the host's state is then unknown: see `tdxup status`\n"
+	"  2  usage error: unknown command or option, missing or malformed argument\n"
+	"  3  refused before anything was changed (an update pre-check, a lab or\n"
+	"     serve setup the emulator cannot run, the emulator not installed)\n"
+	"  4  update: still device-busy when the retry window closed; nothing changed\n"
+	"  5  update: the update failed and nothing changed; TDs are safe\n"
+	"  6  update: the TDX module is lost; TDs are gone, reboot the host\n";
+
+int cli_print_version(void)
+{
+	printf("%s %s\n", cli_prog, cli_version);
+	return CLI_OK;
+}
+
+int cli_run_subcmd(const struct cli_cmd *cmd, const struct cli_subcmd *subs, int argc,
+		   char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(cmd, "%s: missing subcommand", cmd->name);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return cli_help(cmd);
+	for (; subs->name; subs++)
+		if (!strcmp(argv[1], subs->name))
+			return subs->run(cmd, argc - 1, argv + 1);
+	return cli_usage_error(cmd, "%s: unknown subcommand '%s'", cmd->name, argv[1]);
+}
 
 static void verr(const char *fmt, va_list ap)
 {
@@ -112,6 +146,16 @@ int cli_parse_u64(const char *s, uint64_t *v)
 	*v = strtoull(s, &end, base);
 	if (errno || *end)
 		return -EINVAL;
+	return 0;
+}
+
+int cli_parse_image_format(const char *s, unsigned int *version)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) || (v != TDX_BLOB_VERSION_1 && v != TDX_IMAGE_VERSION_2))
+		return -EINVAL;
+	*version = (unsigned int)v;
 	return 0;
 }
 

@@ -8,7 +8,4 @@
 int image_inspect(const struct cli_cmd *cmd, int argc, char **argv);
 int image_verify(const struct cli_cmd *cmd, int argc, char **argv);
 
-/* "0x100" / "0x200" (also "256" / "512") -> version; -EINVAL otherwise. */
-int image_parse_format(const char *s, unsigned int *version);
-
 #endif /* TDXUP_CLI_CMD_IMAGE_H */

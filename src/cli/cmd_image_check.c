@@ -13,7 +13,7 @@
 #include "cli/cmd_image.h"
 #include "tdxup/image.h"
 #include "tdxup/measure.h"
-#include "tdxup/module_build.h"
+#include "tdxup/module_desc.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sigstruct.h"
 

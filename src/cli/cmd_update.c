@@ -2,7 +2,7 @@
 /*
  * `tdxup update`: install a TDX module at runtime through the kernel's
  * fw_upload ABI, after every check that can be made beforehand. The work is
- * update_run() (src/user/update.c); this file is options and output.
+ * update_run() (src/updater/update.c); this file is options and output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +94,11 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 
 	switch (opt) {
 	case 'r':
-		if (update_parse_duration(arg, &o->retry_for_us))
+		if (parse_duration_us(arg, &o->retry_for_us))
 			return cli_usage_error(cmd, "update: --retry-for: bad duration '%s'", arg);
 		return 0;
 	case 't':
-		if (update_parse_duration(arg, &o->poll_timeout_us) || !o->poll_timeout_us)
+		if (parse_duration_us(arg, &o->poll_timeout_us) || !o->poll_timeout_us)
 			return cli_usage_error(cmd, "update: --timeout: bad duration '%s'", arg);
 		return 0;
 	case 'S':

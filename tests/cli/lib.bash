@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Shared by the shell tests that drive the tdxup binary (tests/cli/*.sh,
-# tests/user/test_cli_updater.sh): the binary under test, a scratch
+# tests/updater/test_cli_updater.sh): the binary under test, a scratch
 # directory removed on exit, fail and run. Not a test itself: CMake
 # registers only tests/*/*.sh. Source it right after `set -euo pipefail`;
 # it reads the test's $1 (the tdxup path ctest passes).

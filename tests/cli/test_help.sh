@@ -8,14 +8,14 @@ set -euo pipefail
 # Help, three ways, on stdout.
 run 0 --help
 grep -q '^usage: tdxup COMMAND' "$TMP/out" || fail "--help: no usage line"
-for cmd in image measure demo; do
+for cmd in status select update image measure lab serve; do
 	grep -q "^  $cmd " "$TMP/out" || fail "--help does not list $cmd"
 done
 grep -q '^  2  usage error' "$TMP/out" || fail "--help does not document exit code 2"
 [ ! -s "$TMP/err" ] || fail "--help wrote to stderr"
 run 0 -h
 run 0 help
-for cmd in image measure demo; do
+for cmd in image measure status; do
 	run 0 help "$cmd"
 	cp "$TMP/out" "$TMP/help1"
 	grep -q "^usage: tdxup $cmd" "$TMP/help1" || fail "help $cmd: no usage line"
@@ -54,7 +54,6 @@ usage_error "--to is required" image convert a b
 usage_error "expected IN and OUT" image convert --to 0x200 a
 usage_error "either --tdvf or --page" measure
 usage_error "either --tdvf or --page" measure --tdvf a --page 0:b
-usage_error "unexpected argument 'extra'" demo extra
 # A fault on a CPU the host does not have would never fire: refused before
 # anything is set up (the mount point is not even looked at).
 usage_error "--fault: CPU 8, but --cpus is 8" serve --mount "$TMP/nomnt" --fault install-recoverable:8

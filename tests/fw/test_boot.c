@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "helpers/fw_harness.h"
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sigstruct.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The module's running hash (src/fw/measure.c) against vectors.md, under
+ * The module's running hash (emu/fw/measure.c) against vectors.md, under
  * every crypto layout, and the erratum it exists to reproduce: a blob packed
  * by one layout and continued by another gives a wrong MRTD, never a crash.
  */
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include <tdxup/module_build.h>
+#include "emu/module_build.h"
 
 #include "fw/measure.h"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 
 static void test_create_bounds(void **state)
 {

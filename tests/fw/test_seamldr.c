@@ -19,7 +19,7 @@
 #include <openssl/rsa.h>
 
 #include "helpers/fw_harness.h"
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sigstruct.h"
 

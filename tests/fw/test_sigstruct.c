@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "emu/sign.h"
 #include "tdxup/sigstruct.h"
 
 /*

@@ -16,9 +16,9 @@
 
 #include "fw/td_struct.h"
 #include "helpers/fw_harness.h"
-#include "tdxup/guest.h"
+#include "emu/guest.h"
 #include "tdxup/measure.h"
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
 
 #define NR_LPS	8

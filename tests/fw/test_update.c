@@ -13,9 +13,10 @@
 #include <cmocka.h>
 
 #include "helpers/fw_harness.h"
-#include "tdxup/guest.h"
+#include "emu/guest.h"
 #include "tdxup/measure.h"
 #include "tdxup/seamldr_abi.h"
+#include "emu/sign.h"
 #include "tdxup/sigstruct.h"
 
 #define GPA_BASE	0x100000ULL

@@ -15,8 +15,9 @@
 #include <openssl/evp.h>
 
 #include "fw_harness.h"
-#include "tdxup/physmem.h"
+#include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
+#include "emu/sign.h"
 #include "tdxup/sigstruct.h"
 
 /*

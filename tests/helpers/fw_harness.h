@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tdxup/fw_driver.h"
-#include "tdxup/module_build.h"
-#include "tdxup/seam.h"
+#include "helpers/fw_driver.h"
+#include "emu/module_build.h"
+#include "emu/seam.h"
 #include "tdxup/tdx_abi.h"
 
 /* One SEAMCALL to a TDH leaf; a is optional. */

@@ -10,9 +10,9 @@
 
 #include "kernel/kernel.h"
 #include "kvm_harness.h"
-#include "tdxup/fw_driver.h"
-#include "tdxup/guest.h"
-#include "tdxup/module_build.h"
+#include "helpers/fw_driver.h"
+#include "emu/guest.h"
+#include "emu/module_build.h"
 #include "tdxup/seamldr_abi.h"
 
 /* ---- host, trace --------------------------------------------------------- */

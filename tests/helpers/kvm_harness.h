@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tdxup/host.h"
-#include "tdxup/kvm.h"
+#include "emu/host.h"
+#include "emu/kvm.h"
 #include "tdxup/measure.h"
 
 #define GPA_BASE	0x100000ULL

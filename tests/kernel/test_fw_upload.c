@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The generic fw_upload core (src/kernel/fw_upload.c, kernel.md 9) through
+ * The generic fw_upload core (emu/kernel/fw_upload.c, kernel.md 9) through
  * the userspace file API, against a "gate" driver whose write op can be
  * held closed, so that states in the middle of an upload are observed
  * deterministically rather than raced for.
@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "kernel/fw_upload.h"
-#include "tdxup/kthread.h"
-#include "tdxup/sysfs.h"
+#include "emu/kthread.h"
+#include "emu/sysfs.h"
 
 #define DEV_PATH	"devices/faux/tdx_host"
 #define FW		"class/firmware/tdx_module/"

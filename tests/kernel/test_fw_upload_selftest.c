@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tools/testing/selftests/firmware/fw_upload.sh, step for step, against the
- * test driver of src/kernel/test_firmware.c (kernel.md 11): register fw1,
+ * test driver of emu/kernel/test_firmware.c (kernel.md 11): register fw1,
  * fw2 and fw3; three cancellations; eighteen injected errors; an oversized
  * image; three data round trips; unregister. Only files are touched, the
  * way the script's echo and cat touch them. The tests run in order and
@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "kernel/test_firmware.h"
-#include "tdxup/kthread.h"
-#include "tdxup/sysfs.h"
+#include "emu/kthread.h"
+#include "emu/sysfs.h"
 
 #define DIR		TEST_FIRMWARE_DIR
 /* The script polls 50 x 1 ms; sanitizers are slower, so allow more steps. */

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "helpers/kvm_harness.h"
-#include "tdxup/module_build.h"
+#include "emu/module_build.h"
 
 #define ATTEMPTS	1000
 #define BUILDERS	3

@@ -25,9 +25,9 @@
 
 #include "helpers/kvm_harness.h"
 #include "kernel/kernel.h"
-#include "tdxup/host.h"
-#include "tdxup/module_build.h"
-#include "tdxup/sysfs.h"
+#include "emu/host.h"
+#include "emu/module_build.h"
+#include "emu/sysfs.h"
 
 #define DEV		"devices/faux/tdx_host/"
 #define FW		"class/firmware/tdx_module/"

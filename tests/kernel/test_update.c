@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "tdxup/host.h"
+#include "emu/host.h"
 #include "tdxup/image.h"
-#include "tdxup/module_build.h"
+#include "emu/module_build.h"
 #include "tdxup/seamldr_abi.h"
 
 static struct tdx_host *host_new(unsigned int cpus, unsigned int pkgs, const char *boot,

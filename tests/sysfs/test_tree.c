@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "tdxup/kthread.h"
-#include "tdxup/sysfs.h"
+#include "emu/kthread.h"
+#include "emu/sysfs.h"
 
 /* Polling budget for cross-thread states: 1 ms steps, generous for TSan. */
 #define POLL_STEPS	10000

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "tdxup/host.h"
-#include "tdxup/module_build.h"
-#include "tdxup/workload.h"
+#include "emu/host.h"
+#include "emu/module_build.h"
+#include "emu/workload.h"
 
 #define POLL_STEPS	20000	/* x 1 ms: generous for sanitizer builds */
 
@@ -45,9 +45,13 @@ static void test_parse(void **state)
 	assert_true(c.hold_until_busy);
 	assert_int_equal(c.gap_us, 2000000);
 	assert_int_equal(c.seed, 7);
+	/* A bare number is seconds, as everywhere (include/tdxup/duration.h). */
 	assert_int_equal(workload_parse("hold=250us,gap=5", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.hold_us, 250);
-	assert_int_equal(c.gap_us, 5000);
+	assert_int_equal(c.gap_us, 5000000);
+	assert_int_equal(workload_parse("gap=1h", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.gap_us, 3600000000ULL);
+	assert_int_equal(workload_parse("gap=9999999999h", &c, err, sizeof(err)), -EINVAL);
 
 	assert_int_equal(workload_parse("builders", &c, err, sizeof(err)), -EINVAL);
 	assert_int_equal(workload_parse("bogus=1", &c, err, sizeof(err)), -EINVAL);

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tdxup lab: run the emulated host's update/TD-build race and show its
+ * handling and outcome (emu/lab). The main job: `make run` runs it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lab/lab.h"
+#include "emu/module_build.h"
+
+static void lab_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s lab [OPTIONS]\n"
+		"       %s lab --compare [OPTIONS]\n"
+		"\n"
+		"Boots an emulated TDX host, starts running TDs and TD builders, and has an\n"
+		"operator update the TDX module with `tdxup update` while builds are in flight.\n"
+		"Prints a timeline and a verdict: every built TD's MRTD against the independent\n"
+		"offline measurement, every running TD's memory against a replay of its guest.\n"
+		"\n"
+		"scenario:\n"
+		"  --cpus N            emulated CPUs (default 8)\n"
+		"  --packages N        CPU packages (default 2)\n"
+		"  --from X.Y.Z        module at boot (default 1.5.24)\n"
+		"  --to X.Y.Z          module to update to (default 1.5.30, a hypothetical\n"
+		"                      release whose crypto layout differs from 1.5.24's)\n"
+		"  --running N         TDs running before the update (default 2)\n"
+		"  --builders N        TDs being built concurrently (default 4)\n"
+		"  --pages N           pages each builder measures (default 256)\n"
+		"  --profile P         kernel: v8 (default; AVOID_COMPAT_SENSITIVE), mainline\n"
+		"                      (Linux 7.2: no mitigation) or detect (SYS.UPDATE v1, bit 47)\n"
+		"  --updates N         updates the operator performs in a row (default 1)\n"
+		"  --retry none|backoff  on device-busy (default backoff)\n"
+		"  --duration MS       how long the operator keeps retrying (default 2000)\n"
+		"  --scenario FILE     a scenario file (examples/*.json); options override it\n"
+		"  --seed S            seed of the scheduler and contents (default 1)\n"
+		"  --driver serial|threads  serial (default): deterministic discrete-event run on\n"
+		"                      virtual time; threads: real threads, wall-clock times\n"
+		"\n"
+		"output:\n"
+		"  --compare           the same seed under v8, mainline and detect, as a table\n"
+		"  --json              one JSON object (no wall-clock figures with serial)\n"
+		"  --trace FILE        Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
+		"  --quiet             verdict only\n"
+		"\n"
+		"exit status: 0 the verdict is PASS (with --compare: the v8 profile passes);\n"
+		"1 the verdict is FAIL; 2 usage; 3 the host could not be set up.\n",
+		cli_prog, cli_prog);
+}
+
+enum {
+	OPT_CPUS = 256, OPT_PACKAGES, OPT_FROM, OPT_TO, OPT_RUNNING, OPT_BUILDERS, OPT_PAGES,
+	OPT_PROFILE, OPT_DRIVER, OPT_SEED, OPT_UPDATES, OPT_RETRY, OPT_DURATION, OPT_JSON,
+	OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_COMPARE,
+};
+
+static const struct option lab_options[] = {
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "packages", required_argument, NULL, OPT_PACKAGES },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "running", required_argument, NULL, OPT_RUNNING },
+	{ "builders", required_argument, NULL, OPT_BUILDERS },
+	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "driver", required_argument, NULL, OPT_DRIVER },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "updates", required_argument, NULL, OPT_UPDATES },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct lab_opts {
+	struct lab_config cfg;
+	bool json, compare;
+	const char *scenario;
+};
+
+static int parse_uint(const struct cli_cmd *cmd, const char *opt, const char *s,
+		      unsigned int min, unsigned int max, unsigned int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) || v < min || v > max)
+		return cli_usage_error(cmd, "--%s wants a number from %u to %u, not '%s'", opt,
+				       min, max, s);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_version(const struct cli_cmd *cmd, const char *opt, const char *s,
+			 const char **out)
+{
+	if (!module_build_find(s))
+		return cli_usage_error(cmd, "--%s: no emulated module build %s "
+				       "(see `tdxup image list`)", opt, s);
+	*out = s;
+	return 0;
+}
+
+static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struct lab_opts *o)
+{
+	struct lab_config *cfg = &o->cfg;
+
+	switch (c) {
+	case OPT_PROFILE:
+		if (kernel_profile_parse(arg, &cfg->profile))
+			return cli_usage_error(cmd, "--profile: v8, mainline or detect, not '%s'", arg);
+		return 0;
+	case OPT_DRIVER:
+		if (strcmp(arg, "serial") && strcmp(arg, "threads"))
+			return cli_usage_error(cmd, "--driver: serial or threads, not '%s'", arg);
+		cfg->driver = strcmp(arg, "serial") ? LOCKSTEP_THREADS : LOCKSTEP_SERIAL;
+		return 0;
+	case OPT_RETRY:
+		if (strcmp(arg, "none") && strcmp(arg, "backoff"))
+			return cli_usage_error(cmd, "--retry: none or backoff, not '%s'", arg);
+		cfg->retry = strcmp(arg, "none") ? LAB_RETRY_BACKOFF : LAB_RETRY_NONE;
+		return 0;
+	case OPT_SEED: {
+		uint64_t v;
+
+		if (cli_parse_u64(arg, &v))
+			return cli_usage_error(cmd, "--seed wants a number, not '%s'", arg);
+		cfg->seed = v;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct lab_opts *o)
+{
+	struct lab_config *cfg = &o->cfg;
+	unsigned int ms = 0;
+	int ret;
+
+	switch (c) {
+	case OPT_CPUS:		return parse_uint(cmd, "cpus", arg, 1, 512, &cfg->cpus);
+	case OPT_PACKAGES:	return parse_uint(cmd, "packages", arg, 1, 8, &cfg->packages);
+	case OPT_RUNNING:	return parse_uint(cmd, "running", arg, 0, 16, &cfg->running);
+	case OPT_BUILDERS:	return parse_uint(cmd, "builders", arg, 0, 32, &cfg->builders);
+	case OPT_PAGES:		return parse_uint(cmd, "pages", arg, 1, 4096, &cfg->pages);
+	case OPT_UPDATES:	return parse_uint(cmd, "updates", arg, 1, 16, &cfg->updates);
+	case OPT_FROM:		return parse_version(cmd, "from", arg, &cfg->from);
+	case OPT_TO:		return parse_version(cmd, "to", arg, &cfg->to);
+	case OPT_DURATION:
+		ret = parse_uint(cmd, "duration", arg, 0, 3600000, &ms);
+		cfg->retry_for_us = (uint64_t)ms * 1000;
+		return ret;
+	case OPT_JSON:		o->json = true; return 0;
+	case OPT_TRACE:		cfg->trace_path = arg; return 0;
+	case OPT_QUIET:		cfg->quiet = true; return 0;
+	case OPT_COMPARE:	o->compare = true; return 0;
+	case OPT_SCENARIO:	return 0;	/* loaded before the other options */
+	case 'h':		cli_help(cmd); return -1;
+	}
+	ret = parse_choice(cmd, c, arg, o);
+	return ret < 0 ? CLI_USAGE : ret;
+}
+
+/* A scenario file sets the base; options given on the command line win. */
+static int load_scenario(const struct cli_cmd *cmd, int argc, char **argv, struct lab_opts *o)
+{
+	char err[256];
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", lab_options)) != -1) {
+		if (c == '?')
+			return CLI_USAGE;
+		if (c == OPT_SCENARIO)
+			o->scenario = optarg;
+	}
+	if (!o->scenario)
+		return 0;
+	if (lab_scenario_load(o->scenario, &o->cfg, err, sizeof(err))) {
+		cli_err("%s", err);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+/* The trace is written after the run: find out now that it cannot be, changing nothing. */
+static int check_trace(const char *path)
+{
+	struct stat st;
+	bool existed;
+	FILE *f;
+
+	if (!path)
+		return 0;
+	existed = !stat(path, &st);
+	if (existed && S_ISDIR(st.st_mode)) {
+		cli_err("lab: --trace %s: %s", path, strerror(EISDIR));
+		return CLI_USAGE;
+	}
+	f = fopen(path, "a");
+	if (!f) {
+		cli_err("lab: --trace %s: %s", path, strerror(errno));
+		return CLI_USAGE;
+	}
+	fclose(f);
+	if (!existed)
+		unlink(path);
+	return 0;
+}
+
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct lab_opts *o)
+{
+	int c, ret = load_scenario(cmd, argc, argv, o);
+
+	if (ret)
+		return ret;
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", lab_options)) != -1) {
+		if (c == '?')
+			return CLI_USAGE;
+		ret = parse_one(cmd, c, optarg, o);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o->cfg.packages > o->cfg.cpus)
+		return cli_usage_error(cmd, "--packages (%u) exceeds --cpus (%u)", o->cfg.packages,
+				       o->cfg.cpus);
+	for (unsigned int i = 0; i < o->cfg.nr_faults; i++) {
+		const struct lab_fault *f = &o->cfg.faults[i];
+		bool on_cpu = f->kind == LAB_FAULT_INSTALL_RECOVERABLE ||
+			      f->kind == LAB_FAULT_INSTALL_UNRECOVERABLE ||
+			      f->kind == LAB_FAULT_LP_INIT || f->kind == LAB_FAULT_OFFLINE_CPU;
+
+		/* An injection on a CPU that does not exist would silently never fire. */
+		if (on_cpu && f->arg >= o->cfg.cpus)
+			return cli_usage_error(cmd, "scenario fault %u: CPU %u, but --cpus is %u",
+					       i, f->arg, o->cfg.cpus);
+	}
+	return check_trace(o->cfg.trace_path);
+}
+
+static int run_one(struct lab_opts *o)
+{
+	struct lab_result res;
+	int err = lab_run(&o->cfg, &res);
+
+	if (err) {
+		cli_err("lab: the run could not be set up: %s", strerror(-err));
+		lab_result_free(&res);
+		return 3;
+	}
+	if (o->json)
+		lab_print_json(stdout, &o->cfg, &res);
+	else
+		lab_print_text(stdout, &o->cfg, &res);
+	lab_result_free(&res);
+	return res.pass ? CLI_OK : CLI_FAIL;
+}
+
+static int run_compare(struct lab_opts *o)
+{
+	struct lab_result res[3];
+	int err = 0, p;
+
+	memset(res, 0, sizeof(res));
+	for (p = 0; p < 3 && !err; p++) {
+		struct lab_config cfg = o->cfg;
+
+		cfg.profile = (enum kernel_profile)p;
+		cfg.quiet = true;
+		/* One trace file can hold one run: keep the v8 one. */
+		if (p)
+			cfg.trace_path = NULL;
+		err = lab_run(&cfg, &res[p]);
+	}
+	if (err) {
+		cli_err("lab: the %s run could not be set up: %s", kernel_profile_name(p - 1),
+			strerror(-err));
+	} else if (o->json) {
+		lab_print_compare_json(stdout, &o->cfg, res);
+	} else {
+		lab_print_compare(stdout, &o->cfg, res);
+	}
+	for (p = 0; p < 3; p++)
+		lab_result_free(&res[p]);
+	if (err)
+		return 3;
+	return res[0].pass ? CLI_OK : CLI_FAIL;
+}
+
+static int lab_main(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct lab_opts o = { 0 };
+	int ret;
+
+	lab_config_init(&o.cfg);
+	ret = parse_args(cmd, argc, argv, &o);
+	if (ret)
+		return ret < 0 ? CLI_OK : ret;
+	return o.compare ? run_compare(&o) : run_one(&o);
+}
+
+const struct cli_cmd cmd_lab = {
+	.name = "lab",
+	.summary = "run the emulated host's update/TD-build race and judge every TD",
+	.run = lab_main,
+	.usage = lab_usage,
+};

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `tdxup serve` internals shared by cmd_serve.c (options, mount, lifetime)
+ * and serve_log.c (log lines, JSON log, the update monitor, the summary).
+ */
+#ifndef TDXUP_CLI_SERVE_H
+#define TDXUP_CLI_SERVE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "emu/host.h"
+#include "emu/workload.h"
+
+struct serve {
+	struct tdx_host *h;
+	struct workload *wl;
+	FILE *json;			/* --json-log, or NULL */
+	pthread_mutex_t lock;		/* one log line at a time */
+	struct timespec t0;
+	uint64_t stw_begin_us;
+	uint64_t stw_delay_us;		/* --stw-delay: every CPU stays stopped this long */
+	/* the update monitor */
+	pthread_t monitor;
+	bool monitor_started;
+	atomic_bool stop;
+	struct tdx_host_stats seen;
+};
+
+int serve_init(struct serve *s, const char *json_path);
+void serve_fini(struct serve *s);
+
+/* "[  12.345] text" on stderr, and a "log" record in the JSON log. */
+void serve_log(struct serve *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void serve_log_host(struct serve *s);
+const char *serve_fault_name(enum host_fault f);
+
+/* struct tdx_host_hooks.event and the workload's log callback. */
+void serve_host_event(void *ctx, const struct host_event *ev);
+void serve_workload_log(void *ctx, bool loud, const char *line);
+
+/* Watches tdx_host_get_stats() and logs each update attempt's outcome. */
+int serve_monitor_start(struct serve *s);
+void serve_monitor_stop(struct serve *s);
+
+/* The exit summary on stdout (and a "summary" record). */
+void serve_summary(struct serve *s);
+
+#endif /* TDXUP_CLI_SERVE_H */

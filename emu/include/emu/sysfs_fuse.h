@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FUSE front end of the in-process sysfs (tdxup serve): mounts a tree
+ * on a real directory so that cat, echo, dd and the production updater's
+ * POSIX backend reach the very attribute handlers the in-process tests use.
+ */
+#ifndef TDXUP_SYSFS_FUSE_H
+#define TDXUP_SYSFS_FUSE_H
+
+#include <stdbool.h>
+
+#include "emu/sysfs.h"
+
+struct sysfs_fuse_opts {
+	/*
+	 * Let users other than the mounter in (FUSE's allow_other), so that
+	 * mode bits can be seen refusing them. Needs root or user_allow_other
+	 * in /etc/fuse.conf.
+	 */
+	bool allow_other;
+	bool debug;		/* libfuse's request trace on stderr */
+	bool single_thread;	/* one FUSE thread instead of a pool */
+};
+
+struct sysfs_fuse;
+
+/*
+ * Mounts t on dir. The tree must outlive the mount. 0 or -errno (-EIO when
+ * libfuse refused; it says why on stderr).
+ */
+int sysfs_fuse_mount(struct sysfs_tree *t, const char *dir, const struct sysfs_fuse_opts *opts,
+		     struct sysfs_fuse **out);
+/*
+ * Serves requests until SIGINT, SIGTERM or SIGHUP arrives or the mount goes
+ * away (fusermount3 -u). Block those signals in the whole process before
+ * creating any thread, so that they reach the loop: this call installs
+ * libfuse's handlers, then unblocks them in the calling thread only (FUSE's
+ * own threads keep them blocked), and blocks them again before it returns,
+ * so that a repeated stop signal cannot kill the caller's teardown.
+ * 0 or -errno.
+ */
+int sysfs_fuse_run(struct sysfs_fuse *sf);
+/* Unmounts (if still mounted) and frees. */
+void sysfs_fuse_destroy(struct sysfs_fuse *sf);
+
+#endif /* TDXUP_SYSFS_FUSE_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tdxup lab: one scenario run. An emulated host (kernel profile, lockstep
+ * driver), running TDs that keep stepping, TD builders going through KVM's
+ * build ioctls, and an operator who runs the production updater against
+ * the host's sysfs tree. Under the serial driver every actor runs under the
+ * deterministic scheduler (sched.c) on virtual time; under the threads
+ * driver they are free threads on the wall clock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab/lab_internal.h"
+#include "emu/module_build.h"
+#include "tdxup/status_name.h"
+#include "tdxup/sysfs_client.h"
+#include "tdxup/tdx_abi.h"
+#include "tdxup/update.h"
+
+#define RUNNER_PERIOD_US	150
+#define RUNNER_PAGES		4
+
+void lab_config_init(struct lab_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 8;
+	cfg->packages = 2;
+	cfg->from = "1.5.24";
+	cfg->to = "1.5.30";
+	cfg->running = 2;
+	cfg->builders = 4;
+	cfg->pages = 256;
+	cfg->rounds = 1;
+	cfg->profile = KERNEL_PROFILE_V8;
+	cfg->driver = LOCKSTEP_SERIAL;
+	cfg->seed = 1;
+	cfg->updates = 1;
+	cfg->retry = LAB_RETRY_BACKOFF;
+	cfg->retry_for_us = 2000000;
+	cfg->update_at_us = 400;
+	cfg->updates_left = 16;
+	cfg->name = "default";
+}
+
+/* ---- deterministic draws ---------------------------------------------- */
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t lab_rand(struct lab *lab, uint64_t salt)
+{
+	return lab->sched ? lab_sched_rand(lab->sched) : mix64(lab->cfg->seed * 31 + salt);
+}
+
+/* ---- building a TD through KVM ---------------------------------------- */
+
+static void td_slice(struct lab_actor *a, const char *name, uint64_t start_ns)
+{
+	struct lab *lab = a->lab;
+
+	if (!lab->trace)
+		return;
+	pthread_mutex_lock(&lab->lock);
+	trace_slice(lab->trace, TRACE_PID_TDS, (int)a->idx, "td", name, start_ns,
+		    lab_now_ns(lab) - start_ns, NULL, NULL);
+	pthread_mutex_unlock(&lab->lock);
+}
+
+/* One full build; 0, or -errno with hw_error when the build failed. */
+static int build_td(struct lab_actor *a, uint64_t *hw_error)
+{
+	uint64_t t0 = lab_now_ns(a->lab), t1;
+	int err;
+
+	*hw_error = 0;
+	err = td_kvm_create(&a->vmm, hw_error);
+	td_slice(a, "INIT_VM + INIT_VCPU", t0);
+	if (!err) {
+		lab_note(a->lab, "%s: INIT_VM on CPU %u: build window open (%u pages to measure)",
+			 a->td->name, a->vmm.cpu, a->vmm.nr_pages);
+		t1 = lab_now_ns(a->lab);
+		err = td_kvm_measure(&a->vmm, hw_error);
+		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
+	}
+	return err;
+}
+
+/* ---- actors ------------------------------------------------------------ */
+
+static void record_build(struct lab_actor *a, int err, uint64_t hw_error)
+{
+	struct lab *lab = a->lab;
+	char st[TDX_STATUS_STR_LEN];
+
+	if (!err) {
+		bool ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
+
+		pthread_mutex_lock(&lab->lock);
+		/* Over several rounds, one wrong MRTD marks the TD's row. */
+		a->td->mrtd_ok = a->td->built ? a->td->mrtd_ok && ok : ok;
+		a->td->built = true;
+		lab->res->builds_completed++;
+		if (!ok)
+			lab->res->wrong_mrtds++;
+		pthread_mutex_unlock(&lab->lock);
+		lab_note(lab, "%s: FINALIZE_VM: MRTD %s", a->td->name,
+			 ok ? "matches the offline measurement" :
+			      "DIFFERS from the offline measurement (silent corruption)");
+		return;
+	}
+	pthread_mutex_lock(&lab->lock);
+	a->td->build_failed = true;
+	a->td->hw_error = hw_error;
+	lab->res->failed_builds++;
+	pthread_mutex_unlock(&lab->lock);
+	lab_note(lab, "%s: build failed: %s%s%s", a->td->name, strerror(-err),
+		 hw_error ? ", hw_error " : "", hw_error ? tdx_status_str(hw_error, st, sizeof(st)) : "");
+}
+
+static void build_round(struct lab_actor *a);
+
+static void builder_fn(void *arg)
+{
+	struct lab_actor *a = arg;
+	struct lab *lab = a->lab;
+
+	lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) % 300);
+	for (unsigned int round = 0; round < lab->cfg->rounds; round++) {
+		build_round(a);
+		if (a->td->lost || !tdx_host_module_initialized(lab->h))
+			break;
+	}
+	atomic_fetch_sub(&lab->builders_left, 1);
+}
+
+/* One TD from INIT_VM to teardown, rebuilt if mitigation B refuses it. */
+static void build_round(struct lab_actor *a)
+{
+	struct lab *lab = a->lab;
+	uint64_t hw_error;
+	int err, tries = 0;
+
+	do {
+		err = build_td(a, &hw_error);
+		record_build(a, err, hw_error);
+		/*
+		 * A build refused with TDX_INCOMPATIBLE_MRTD_CONTEXT must be torn
+		 * down and rebuilt (mitigation B); the VMM restarts it.
+		 */
+		if (err && hw_error == TDX_INCOMPATIBLE_MRTD_CONTEXT && ++tries < 3) {
+			td_kvm_destroy(&a->vmm);
+			lab_note(lab, "%s: torn down; rebuilding from scratch", a->td->name);
+			a->td->build_failed = false;
+			continue;
+		}
+		break;
+	} while (true);
+	/* The new TD runs once before it goes away. */
+	if (a->td->built && td_kvm_run(&a->vmm))
+		a->td->lost = true;
+	td_kvm_destroy(&a->vmm);
+}
+
+static void runner_step(struct lab_actor *a)
+{
+	struct lab *lab = a->lab;
+	uint64_t t0 = lab_now_ns(lab);
+	struct kvm_run_exit ex;
+	int same = td_kvm_step(&a->vmm, &ex, NULL);
+
+	td_slice(a, "KVM_RUN", t0);
+	if (same < 0) {
+		if (!a->td->lost)
+			lab_note(lab, "%s: KVM_RUN failed: the TD is dead", a->td->name);
+		a->td->lost = true;
+		atomic_store(&a->dead, true);
+		return;
+	}
+	if (!same) {
+		if (a->td->memory_ok)
+			lab_note(lab, "%s: guest memory does not match the replay", a->td->name);
+		a->td->memory_ok = false;
+	}
+	if (atomic_load(&lab->update_done)) {
+		a->td->steps_after++;
+		atomic_fetch_add(&a->steps_after, 1);
+	} else
+		a->td->steps_before++;
+	a->td->checksum = ex.checksum;
+}
+
+static void runner_fn(void *arg)
+{
+	struct lab_actor *a = arg;
+	struct lab *lab = a->lab;
+
+	while (!atomic_load(&lab->stop_runners) && !a->td->lost) {
+		runner_step(a);
+		lab->kt->sleep_us(lab->kt->ctx, RUNNER_PERIOD_US);
+	}
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static struct lab_actor *new_actor(struct lab *lab, const char *prefix, unsigned int n,
+				   unsigned int pages, bool running)
+{
+	struct lab_actor *a = &lab->actors[lab->nr_actors];
+	struct lab_td *td = &lab->res->tds[lab->res->nr_tds];
+	unsigned int cpu;
+
+	a->lab = lab;
+	a->idx = lab->nr_actors++;
+	lab->res->nr_tds++;
+	a->td = td;
+	/* Builders and runners spread over the CPUs, CPU 0 left to the rest. */
+	cpu = 1 + a->idx % (lab->cfg->cpus > 1 ? lab->cfg->cpus - 1 : 1);
+	if (cpu >= lab->cfg->cpus)
+		cpu = 0;
+	snprintf(td->name, sizeof(td->name), "%s%u", prefix, n);
+	td->running = running;
+	td->memory_ok = true;
+	if (td_kvm_init(&a->vmm, lab->h, cpu, pages))
+		return NULL;
+	td_kvm_fill(&a->vmm, lab->cfg->seed * 1000003 + a->idx);
+	return a;
+}
+
+/* Running TDs are built before the scenario starts. */
+static int start_running_td(struct lab *lab, unsigned int n)
+{
+	struct lab_actor *a = new_actor(lab, "run", n, RUNNER_PAGES, true);
+	uint64_t hw;
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	err = build_td(a, &hw);
+	if (err)
+		return err;
+	a->td->built = true;
+	a->td->mrtd_ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
+	return 0;
+}
+
+static int create_host(struct lab *lab)
+{
+	const struct lab_config *cfg = lab->cfg;
+	struct tdx_host_config hc;
+	int err = 0;
+
+	tdx_host_config_init(&hc);
+	hc.nr_cpus = cfg->cpus;
+	hc.nr_packages = cfg->packages;
+	hc.boot_module = cfg->from;
+	hc.profile = cfg->profile;
+	hc.driver = cfg->driver;
+	hc.num_remaining_updates = cfg->updates_left;
+	hc.kt = lab->kt;
+	lab_hooks(lab, &hc.hooks);
+	lab->h = tdx_host_create(&hc, &err);
+	return lab->h ? 0 : err;
+}
+
+static int lab_setup(struct lab *lab)
+{
+	const struct lab_config *cfg = lab->cfg;
+	int err;
+
+	if (cfg->running + cfg->builders > LAB_MAX_TDS || !cfg->pages || cfg->pages > 4096)
+		return -EINVAL;
+	err = create_host(lab);
+	if (err)
+		return err;
+	lab_note(lab, "host: %u CPUs in %u packages, TDX module %s, profile %s, %s driver, "
+		 "%u updates left", cfg->cpus, cfg->packages, cfg->from,
+		 kernel_profile_name(cfg->profile),
+		 cfg->driver == LOCKSTEP_SERIAL ? "serial" : "threads", cfg->updates_left);
+	for (unsigned int i = 0; i < cfg->running; i++) {
+		err = start_running_td(lab, i);
+		if (err)
+			return err;
+	}
+	if (cfg->running)
+		lab_note(lab, "%u TDs running", cfg->running);
+	for (unsigned int i = 0; i < cfg->builders; i++)
+		if (!new_actor(lab, "build", i, cfg->pages, false))
+			return -ENOMEM;
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static int start_actor(struct lab *lab, struct lab_actor *a, void (*fn)(void *))
+{
+	return lab->kt->start(lab->kt->ctx, fn, a, a->td ? a->td->name : "operator", &a->thread);
+}
+
+/*
+ * Real threads on a loaded machine may not have been scheduled in the
+ * serial run's 600 us: wait (bounded) until each live runner has stepped
+ * twice after the update, so the verdict judges the TD, not the OS.
+ */
+#define RUNNER_WAIT_POLLS	5000
+
+static void wait_runners(struct lab *lab)
+{
+	for (unsigned int poll = 0; poll < RUNNER_WAIT_POLLS; poll++) {
+		bool waiting = false;
+
+		for (unsigned int i = 0; i < lab->nr_actors; i++) {
+			struct lab_actor *a = &lab->actors[i];
+
+			if (a->td->running && !atomic_load(&a->dead) &&
+			    atomic_load(&a->steps_after) < 2)
+				waiting = true;
+		}
+		if (!waiting)
+			return;
+		lab->kt->sleep_us(lab->kt->ctx, 1000);
+	}
+}
+
+static int run_actors(struct lab *lab)
+{
+	struct lab_actor op = { .lab = lab };
+	int err = 0;
+
+	atomic_store(&lab->builders_left, lab->cfg->builders);
+	for (unsigned int i = 0; i < lab->nr_actors && !err; i++)
+		err = start_actor(lab, &lab->actors[i],
+				  lab->actors[i].td->running ? runner_fn : builder_fn);
+	if (!err)
+		err = lab->kt->start(lab->kt->ctx, operator_fn, lab, "operator", &op.thread);
+	if (err)
+		atomic_store(&lab->stop_runners, true);
+	if (op.thread)
+		lab->kt->join(lab->kt->ctx, op.thread);
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		if (!lab->actors[i].td->running && lab->actors[i].thread)
+			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
+	/* Let the running TDs show they go on after everything is over. */
+	lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
+	if (!lab->sched)
+		wait_runners(lab);
+	atomic_store(&lab->stop_runners, true);
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		if (lab->actors[i].td->running && lab->actors[i].thread)
+			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
+	return err;
+}
+
+static int lab_init(struct lab *lab, const struct lab_config *cfg, struct lab_result *res)
+{
+	struct timespec ts;
+
+	memset(lab, 0, sizeof(*lab));
+	memset(res, 0, sizeof(*res));
+	lab->cfg = cfg;
+	lab->res = res;
+	pthread_mutex_init(&lab->lock, NULL);
+	lab->stage = calloc(cfg->cpus, sizeof(*lab->stage));
+	lab->stage_begin_ns = calloc(cfg->cpus, sizeof(*lab->stage_begin_ns));
+	if (!lab->stage || !lab->stage_begin_ns)
+		return -ENOMEM;
+	if (cfg->trace_path && !(lab->trace = trace_new()))
+		return -ENOMEM;
+	if (cfg->driver == LOCKSTEP_SERIAL) {
+		lab->sched = lab_sched_create(cfg->seed);
+		if (!lab->sched)
+			return -ENOMEM;
+		lab->kt = lab_sched_ops(lab->sched);
+	} else {
+		lab->kt = kthread_default_ops();
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lab->t0_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	lab_trace_names(lab);
+	return 0;
+}
+
+static void lab_fini(struct lab *lab)
+{
+	for (unsigned int i = 0; i < lab->nr_actors; i++)
+		td_kvm_fini(&lab->actors[i].vmm);
+	tdx_host_destroy(lab->h);
+	lab_sched_destroy(lab->sched);
+	trace_free(lab->trace);
+	lab_timeline_free(lab);
+	free(lab->image);
+	free(lab->stage);
+	free(lab->stage_begin_ns);
+	pthread_mutex_destroy(&lab->lock);
+}
+
+int lab_run(const struct lab_config *cfg, struct lab_result *res)
+{
+	struct lab lab;
+	int err = lab_init(&lab, cfg, res);
+
+	if (!err)
+		err = lab_setup(&lab);
+	if (!err)
+		err = run_actors(&lab);
+	if (!err)
+		lab_verdict(&lab);
+	if (!err && lab.trace)
+		err = write_trace(&lab);
+	res->end_us = lab_now_ns(&lab) / 1000;
+	res->timeline = lab_timeline_text(&lab);
+	lab_fini(&lab);
+	return err;
+}
+
+void lab_result_free(struct lab_result *res)
+{
+	free(res->timeline);
+	res->timeline = NULL;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tdxup lab: an emulated TDX host running TD builds, running TDs and an
+ * operator's module update concurrently, with a verdict on every TD.
+ */
+#ifndef TDXUP_LAB_LAB_H
+#define TDXUP_LAB_LAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "emu/host.h"
+
+#define LAB_MAX_TDS		64
+#define LAB_MAX_ATTEMPTS	64
+#define LAB_MAX_FAULTS		8
+
+enum lab_retry { LAB_RETRY_NONE, LAB_RETRY_BACKOFF };
+
+enum lab_fault_kind {
+	LAB_FAULT_INSTALL_RECOVERABLE,	/* P-SEAMLDR INSTALL fails early (on CPU k) */
+	LAB_FAULT_INSTALL_UNRECOVERABLE,/* ... after the module range is written */
+	LAB_FAULT_LP_INIT,		/* TDH.SYS.LP.INIT fails on CPU k */
+	LAB_FAULT_SYS_UPDATE,		/* TDH.SYS.UPDATE fails */
+	LAB_FAULT_OFFLINE_CPU,		/* CPU k goes offline before the update */
+	LAB_FAULT_RND_NO_ENTROPY,	/* a burst of k RDRAND failures */
+	LAB_FAULT_CORRUPT_IMAGE,	/* a module page of the image is flipped */
+};
+
+struct lab_fault {
+	enum lab_fault_kind kind;
+	unsigned int arg;		/* CPU or count */
+	unsigned int attempt;		/* armed before this update attempt (1-based; 0 = first) */
+};
+
+struct lab_config {
+	unsigned int cpus, packages;
+	const char *from, *to;		/* module versions */
+	unsigned int running, builders, pages, rounds;
+	enum kernel_profile profile;
+	enum lockstep_driver driver;
+	uint64_t seed;
+	unsigned int updates;		/* update rounds by the operator */
+	enum lab_retry retry;
+	uint64_t retry_for_us;		/* the operator's --retry-for */
+	uint64_t update_at_us;		/* when the operator starts */
+	uint32_t updates_left;		/* num_remaining_updates at boot */
+	struct lab_fault faults[LAB_MAX_FAULTS];
+	unsigned int nr_faults;
+	const char *trace_path;
+	bool quiet;
+	bool live;			/* print the timeline as it happens */
+	const char *name;		/* scenario name, for reports */
+	/* Expected outcome (scenario files): empty = "the default checks pass". */
+	const char *expect;		/* "pass", "module-lost", "refused", "busy", ... */
+};
+
+void lab_config_init(struct lab_config *cfg);
+
+struct lab_td {
+	char name[16];
+	bool running;			/* was running before the update */
+	bool built;			/* build finished */
+	bool build_failed;
+	uint64_t hw_error;		/* of the failed build */
+	bool mrtd_ok;
+	bool memory_ok;
+	bool lost;
+	uint64_t steps_before, steps_after;
+	uint64_t checksum;
+	uint8_t mrtd[48];
+};
+
+struct lab_attempt {
+	uint64_t at_us;
+	char error[64];			/* "", "device-busy", "firmware-invalid", ... */
+	char note[96];
+};
+
+struct lab_result {
+	bool pass;
+	char verdict_reason[160];
+	char outcome[24];		/* updated, busy, failed, lost, refused */
+	char version_before[16], version_after[16];
+	unsigned int updates_applied, busy_rejections, failed_builds, wrong_mrtds, tds_lost;
+	unsigned int builds_completed;
+	uint64_t stop_the_world_us;	/* virtual (serial) or wall clock (threads) */
+	uint64_t end_us;
+	uint64_t seamcalls;
+	struct lab_td tds[LAB_MAX_TDS];
+	unsigned int nr_tds;
+	struct lab_attempt attempts[LAB_MAX_ATTEMPTS];
+	unsigned int nr_attempts;
+	char *timeline;			/* malloc'ed text, one event a line */
+};
+
+int lab_run(const struct lab_config *cfg, struct lab_result *res);
+void lab_result_free(struct lab_result *res);
+
+/* Reports (lab_report.c). */
+void lab_print_text(FILE *f, const struct lab_config *cfg, const struct lab_result *res);
+int lab_print_json(FILE *f, const struct lab_config *cfg, const struct lab_result *res);
+void lab_print_compare(FILE *f, const struct lab_config *cfg, const struct lab_result res[3]);
+int lab_print_compare_json(FILE *f, const struct lab_config *cfg, const struct lab_result res[3]);
+
+/* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */
+int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen);
+
+#endif /* TDXUP_LAB_LAB_H */

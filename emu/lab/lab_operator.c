@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The operator: runs the production updater (src/updater/update.c) against the
+ * emulated host's sysfs tree, on the lab's clock, with the scenario's
+ * faults armed just before it starts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/lab_internal.h"
+#include "emu/module_build.h"
+#include "emu/sysfs_client_tree.h"
+#include "tdxup/seamldr_abi.h"
+#include "tdxup/update.h"
+
+static void progress(void *ctx, const char *line)
+{
+	struct lab *lab = ctx;
+
+	lab_note(lab, "operator: %s", line);
+	if (lab->trace) {
+		pthread_mutex_lock(&lab->lock);
+		trace_instant(lab->trace, TRACE_PID_OPERATOR, 0, line, lab_now_ns(lab), NULL, NULL);
+		pthread_mutex_unlock(&lab->lock);
+	}
+}
+
+/* The signed image of the target build; a fault may corrupt a module page. */
+static int make_image(struct lab *lab)
+{
+	const struct module_build *b = module_build_find(lab->cfg->to);
+	struct module_image_opts opts = { .format = TDX_BLOB_VERSION_1 };
+	int err;
+
+	if (!b)
+		return -ENOENT;
+	err = module_image_build(b, &opts, &lab->image, &lab->image_len);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < lab->cfg->nr_faults; i++)
+		if (lab->cfg->faults[i].kind == LAB_FAULT_CORRUPT_IMAGE)
+			lab->image[lab->image_len - 4096 + 100] ^= 0x5A;
+	return 0;
+}
+
+static void arm_faults(struct lab *lab, unsigned int round)
+{
+	for (unsigned int i = 0; i < lab->cfg->nr_faults; i++) {
+		const struct lab_fault *f = &lab->cfg->faults[i];
+
+		if (f->attempt > 1 && f->attempt != round)
+			continue;
+		switch (f->kind) {
+		case LAB_FAULT_INSTALL_RECOVERABLE:
+			tdx_host_inject(lab->h, HOST_FAULT_INSTALL_RECOVERABLE, f->arg);
+			break;
+		case LAB_FAULT_INSTALL_UNRECOVERABLE:
+			tdx_host_inject(lab->h, HOST_FAULT_INSTALL_UNRECOVERABLE, f->arg);
+			break;
+		case LAB_FAULT_LP_INIT:
+			tdx_host_inject(lab->h, HOST_FAULT_LP_INIT, f->arg);
+			break;
+		case LAB_FAULT_SYS_UPDATE:
+			tdx_host_inject(lab->h, HOST_FAULT_SYS_UPDATE, f->arg);
+			break;
+		case LAB_FAULT_RND_NO_ENTROPY:
+			tdx_host_inject(lab->h, HOST_FAULT_RND_NO_ENTROPY, f->arg);
+			break;
+		case LAB_FAULT_OFFLINE_CPU:
+			if (!tdx_host_cpu_offline(lab->h, f->arg))
+				lab_note(lab, "host: CPU %u offline", f->arg);
+			break;
+		case LAB_FAULT_CORRUPT_IMAGE:
+			break;
+		}
+	}
+}
+
+static void read_version(struct sysfs_client *c, char *buf, size_t size)
+{
+	if (sysfs_client_read_str(c, "devices/faux/tdx_host/version", buf, size) < 0)
+		snprintf(buf, size, "(lost)");
+}
+
+static void record_result(struct lab *lab, const struct update_result *r, uint64_t t0_us)
+{
+	struct lab_result *res = lab->res;
+
+	pthread_mutex_lock(&lab->lock);
+	snprintf(res->outcome, sizeof(res->outcome), "%s", update_outcome_name(r->outcome));
+	if (r->outcome == UPDATE_UPDATED)
+		res->updates_applied++;
+	for (size_t i = 0; i < r->nr_attempts && i < UPDATE_MAX_ATTEMPTS; i++) {
+		struct lab_attempt *a;
+
+		if (res->nr_attempts == LAB_MAX_ATTEMPTS)
+			break;
+		a = &res->attempts[res->nr_attempts++];
+		a->at_us = t0_us + r->attempts[i].at_ms * 1000;
+		snprintf(a->error, sizeof(a->error), "%s", r->attempts[i].error);
+		if (strstr(r->attempts[i].error, "device-busy"))
+			res->busy_rejections++;
+	}
+	pthread_mutex_unlock(&lab->lock);
+}
+
+static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
+{
+	update_opts_init(o);
+	o->image = lab->image;
+	o->image_len = lab->image_len;
+	o->version = lab->cfg->to;
+	/* The operator knows the kernel: v8 takes v0x100, the later series v0x200. */
+	o->image_format = lab->cfg->profile == KERNEL_PROFILE_V8 ? 0x100 : 0x200;
+	o->cpu_fms_set = true;
+	o->cpu_fms = 0x806f8;
+	o->retry_for_us = lab->cfg->retry == LAB_RETRY_BACKOFF ? lab->cfg->retry_for_us : 0;
+	/* Builds take milliseconds here, so back off on that scale. */
+	o->backoff_min_us = 1000;
+	o->backoff_max_us = 16000;
+	o->poll_us = 100;
+	o->seed = lab->cfg->seed + round;
+	/* Later rounds install the same module again: each is a real update. */
+	o->reinstall = round > 1;
+	o->progress = progress;
+	o->progress_ctx = lab;
+}
+
+void operator_fn(void *arg)
+{
+	struct lab *lab = arg;
+	struct sysfs_client c;
+	struct update_opts o;
+	struct update_result *r = calloc(1, sizeof(*r));
+
+	if (!r || make_image(lab)) {
+		lab_note(lab, "operator: cannot prepare the %s image", lab->cfg->to);
+		goto out;
+	}
+	sysfs_client_init_tree(&c, tdx_host_sysfs(lab->h), NULL);
+	sysfs_client_set_kthread_clock(&c, lab->kt);
+	read_version(&c, lab->res->version_before, sizeof(lab->res->version_before));
+	lab->kt->sleep_us(lab->kt->ctx, lab->cfg->update_at_us);
+	for (unsigned int round = 1; round <= lab->cfg->updates; round++) {
+		uint64_t t0 = lab_now_ns(lab) / 1000;
+
+		arm_faults(lab, round);
+		lab_note(lab, "operator: tdxup update %s (round %u)", lab->cfg->to, round);
+		memset(r, 0, sizeof(*r));
+		set_opts(lab, &o, round);
+		update_run(&c, &o, r);
+		record_result(lab, r, t0);
+		lab_note(lab, "operator: result %s%s%s", update_outcome_name(r->outcome),
+			 r->reason[0] ? ": " : "", r->reason);
+		if (r->outcome != UPDATE_UPDATED && r->outcome != UPDATE_CURRENT)
+			break;
+	}
+	read_version(&c, lab->res->version_after, sizeof(lab->res->version_after));
+out:
+	atomic_store(&lab->update_done, true);
+	free(r);
+}

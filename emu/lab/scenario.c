@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario files for `tdxup lab --scenario FILE.json` (schema in
+ * examples/README.md). Every field is optional; unknown fields are errors,
+ * so a typo never silently runs the default scenario.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lab/lab.h"
+#include "emu/module_build.h"
+
+static const struct {
+	const char *name;
+	enum lab_fault_kind kind;
+} fault_names[] = {
+	{ "install-recoverable", LAB_FAULT_INSTALL_RECOVERABLE },
+	{ "install-unrecoverable", LAB_FAULT_INSTALL_UNRECOVERABLE },
+	{ "lp-init", LAB_FAULT_LP_INIT },
+	{ "sys-update", LAB_FAULT_SYS_UPDATE },
+	{ "offline-cpu", LAB_FAULT_OFFLINE_CPU },
+	{ "rnd-no-entropy", LAB_FAULT_RND_NO_ENTROPY },
+	{ "corrupt-image", LAB_FAULT_CORRUPT_IMAGE },
+};
+
+/* Strings in cfg point into this, kept for the process's life. */
+static json_t *loaded[16];
+
+static int fail(char *err, size_t len, const char *path, const char *what, const char *field)
+{
+	snprintf(err, len, "%s: %s%s%s", path, what, field ? ": " : "", field ? field : "");
+	return -EINVAL;
+}
+
+static int get_uint(json_t *v, unsigned int max, unsigned int *out)
+{
+	json_int_t i;
+
+	if (!json_is_integer(v))
+		return -EINVAL;
+	i = json_integer_value(v);
+	if (i < 0 || i > max)
+		return -EINVAL;
+	*out = (unsigned int)i;
+	return 0;
+}
+
+static int parse_fault(json_t *f, struct lab_fault *out)
+{
+	const char *kind = NULL, *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(f) || json_unpack(f, "{s:s}", "kind", &kind))
+		return -EINVAL;
+	json_object_foreach(f, key, v)
+		if (strcmp(key, "kind") && strcmp(key, "cpu") && strcmp(key, "count") &&
+		    strcmp(key, "attempt"))
+			return -EINVAL;
+	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
+		if (!strcmp(kind, fault_names[i].name))
+			break;
+	if (i == sizeof(fault_names) / sizeof(fault_names[0]))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->kind = fault_names[i].kind;
+	if ((v = json_object_get(f, "cpu")) && get_uint(v, 511, &out->arg))
+		return -EINVAL;
+	if ((v = json_object_get(f, "count")) && get_uint(v, 1000, &out->arg))
+		return -EINVAL;
+	if ((v = json_object_get(f, "attempt")) && get_uint(v, 64, &out->attempt))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_faults(json_t *arr, struct lab_config *cfg)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(arr) || json_array_size(arr) > LAB_MAX_FAULTS)
+		return -EINVAL;
+	json_array_foreach(arr, i, f)
+		if (parse_fault(f, &cfg->faults[i]))
+			return -EINVAL;
+	cfg->nr_faults = (unsigned int)json_array_size(arr);
+	return 0;
+}
+
+struct uint_field {
+	const char *key;
+	unsigned int min, max;
+	size_t off;
+};
+
+#define UF(k, lo, hi, field) { k, lo, hi, offsetof(struct lab_config, field) }
+
+static const struct uint_field uint_fields[] = {
+	UF("cpus", 1, 512, cpus), UF("packages", 1, 8, packages),
+	UF("running", 0, 16, running), UF("builders", 0, 32, builders),
+	UF("pages", 1, 4096, pages), UF("rounds", 1, 16, rounds),
+	UF("updates", 1, 16, updates), UF("updates_left", 0, 1000000, updates_left),
+};
+
+static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
+{
+	unsigned int u;
+
+	for (size_t i = 0; i < sizeof(uint_fields) / sizeof(uint_fields[0]); i++) {
+		if (strcmp(key, uint_fields[i].key))
+			continue;
+		if (get_uint(v, uint_fields[i].max, &u) || u < uint_fields[i].min)
+			return -EINVAL;
+		*(unsigned int *)((char *)cfg + uint_fields[i].off) = u;
+		return 0;
+	}
+	if (!strcmp(key, "name") || !strcmp(key, "from") || !strcmp(key, "to") ||
+	    !strcmp(key, "expect") || !strcmp(key, "description")) {
+		if (!json_is_string(v))
+			return -EINVAL;
+		if ((!strcmp(key, "from") || !strcmp(key, "to")) &&
+		    !module_build_find(json_string_value(v)))
+			return -EINVAL;	/* as --from/--to: a built-in build */
+		if (!strcmp(key, "name"))
+			cfg->name = json_string_value(v);
+		else if (!strcmp(key, "from"))
+			cfg->from = json_string_value(v);
+		else if (!strcmp(key, "to"))
+			cfg->to = json_string_value(v);
+		else if (!strcmp(key, "expect"))
+			cfg->expect = json_string_value(v);
+		return 0;
+	}
+	if (!strcmp(key, "profile"))
+		return json_is_string(v) ? kernel_profile_parse(json_string_value(v), &cfg->profile)
+					 : -EINVAL;
+	if (!strcmp(key, "seed")) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return -EINVAL;
+		cfg->seed = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!strcmp(key, "retry")) {
+		const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+		if (strcmp(s, "none") && strcmp(s, "backoff"))
+			return -EINVAL;
+		cfg->retry = !strcmp(s, "none") ? LAB_RETRY_NONE : LAB_RETRY_BACKOFF;
+		return 0;
+	}
+	if (!strcmp(key, "retry_for_ms") || !strcmp(key, "update_at_us")) {
+		if (get_uint(v, 3600000, &u))
+			return -EINVAL;
+		if (!strcmp(key, "retry_for_ms"))
+			cfg->retry_for_us = (uint64_t)u * 1000;
+		else
+			cfg->update_at_us = u;
+		return 0;
+	}
+	if (!strcmp(key, "faults"))
+		return parse_faults(v, cfg);
+	return -ENOENT;
+}
+
+int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen)
+{
+	struct lab_config tmp;
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *v;
+	size_t slot;
+
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return fail(err, errlen, path, "not a JSON object", NULL);
+	}
+	/* Parse into a copy: a rejected file changes nothing. */
+	tmp = *cfg;
+	json_object_foreach(root, key, v) {
+		int ret = parse_field(key, v, &tmp);
+
+		if (ret) {
+			/* key belongs to root: report before letting go of it. */
+			fail(err, errlen, path,
+			     ret == -ENOENT ? "unknown field" : "bad value for field", key);
+			json_decref(root);
+			return -EINVAL;
+		}
+	}
+	for (slot = 0; slot < sizeof(loaded) / sizeof(loaded[0]) && loaded[slot]; slot++)
+		;
+	if (slot == sizeof(loaded) / sizeof(loaded[0])) {
+		json_decref(root);
+		return fail(err, errlen, path, "too many scenario files", NULL);
+	}
+	loaded[slot] = root;
+	*cfg = tmp;
+	return 0;
+}

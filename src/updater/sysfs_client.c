@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The updater's way to sysfs: POSIX files under a root directory (a real
+ * /sys, or a FUSE mount of the emulator). The emulator supplies a second
+ * backend over its in-process tree (emu/sysfs/client_tree.c) through the
+ * same ops; nothing here knows of it. Each call opens, does one operation
+ * and closes, as a shell script would: sysfs text attributes are read and
+ * written whole per open, so no state is worth keeping across calls.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tdxup/sysfs_client.h"
+
+/* ---- default clock: CLOCK_MONOTONIC and nanosleep ---- */
+
+static uint64_t real_now_us(void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void real_sleep_us(void *ctx, uint64_t us)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(us / 1000000u),
+		.tv_nsec = (long)(us % 1000000u) * 1000,
+	};
+
+	/* Restart after signals so a sleep is never cut short silently. */
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void sysfs_client_set_default_clock(struct sysfs_client *c)
+{
+	c->now_us = real_now_us;
+	c->sleep_us = real_sleep_us;
+	c->clock_ctx = NULL;
+}
+
+
+/* ---- POSIX backend ---- */
+
+static int posix_path(const struct sysfs_client *c, const char *path, char *out, size_t size)
+{
+	int n;
+
+	while (*path == '/')
+		path++;
+	n = snprintf(out, size, "%s/%s", c->root, path);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Open without blocking, then block as usual: a FIFO where an attribute
+ * should be (a --sysfs ROOT that is no sysfs) must not hang the open.
+ */
+static int open_nonblock(const char *path, int mode)
+{
+	int fd = open(path, mode | O_CLOEXEC | O_NONBLOCK), fl;
+
+	if (fd < 0)
+		return -errno;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
+
+static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	char full[PATH_MAX];
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret;
+
+	if (!size)
+		return -EINVAL;
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	fd = open_nonblock(full, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static ssize_t posix_write(struct sysfs_client *c, const char *path, const void *buf,
+			   size_t count, uint64_t off)
+{
+	char full[PATH_MAX];
+	ssize_t n;
+	int fd, ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	fd = open_nonblock(full, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	do
+		n = pwrite(fd, buf, count, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	ret = n < 0 ? -errno : 0;
+	/* sysfs may report a store's error at close only on some paths. */
+	if (close(fd) && !ret && errno != EINTR)
+		ret = -errno;
+	return ret ? ret : n;
+}
+
+static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
+		      struct sysfs_client_stat *st)
+{
+	char full[PATH_MAX];
+	struct stat sb;
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	if ((follow ? stat(full, &sb) : lstat(full, &sb)) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		st->type = SYSFS_CLIENT_DIR;
+	else if (S_ISREG(sb.st_mode))
+		st->type = SYSFS_CLIENT_FILE;
+	else if (S_ISLNK(sb.st_mode))
+		st->type = SYSFS_CLIENT_LINK;
+	else
+		st->type = SYSFS_CLIENT_OTHER;
+	st->mode = sb.st_mode & 07777;
+	st->size = (uint64_t)sb.st_size;
+	return 0;
+}
+
+static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	char full[PATH_MAX];
+	ssize_t n;
+	int ret;
+
+	if (!size)
+		return -EINVAL;
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	n = readlink(full, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+int sysfs_client_init_posix(struct sysfs_client *c, const char *root)
+{
+	size_t len;
+
+	memset(c, 0, sizeof(*c));
+	if (!root)
+		root = "/sys";
+	len = strlen(root);
+	if (len >= sizeof(c->root))
+		return -ENAMETOOLONG;
+	memcpy(c->root, root, len + 1);
+	/* "ROOT/" and "ROOT" name the same directory. */
+	while (len > 1 && c->root[len - 1] == '/')
+		c->root[--len] = '\0';
+	c->read = posix_read;
+	c->write = posix_write;
+	c->stat = posix_stat;
+	c->readlink = posix_readlink;
+	sysfs_client_set_default_clock(c);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+ssize_t sysfs_client_read_str(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	ssize_t n = c->read(c, path, buf, size);
+
+	if (n < 0)
+		return n;
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	/* Attributes are one line of text: garbage must not reach a terminal or JSON. */
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
+	return n;
+}
+
+int sysfs_client_write_str(struct sysfs_client *c, const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n = c->write(c, path, s, len, 0);
+
+	if (n < 0)
+		return (int)n;
+	/* A text store takes the whole value or fails; short means trouble. */
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int sysfs_client_exists(struct sysfs_client *c, const char *path)
+{
+	struct sysfs_client_stat st;
+
+	return c->stat(c, path, true, &st);
+}
+
+bool sysfs_client_is_dir(struct sysfs_client *c, const char *path)
+{
+	struct sysfs_client_stat st;
+
+	return !c->stat(c, path, true, &st) && st.type == SYSFS_CLIENT_DIR;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The update client, part 2: the fw_upload protocol (kernel.md 9-10) and
+ * what to make of its answer (userspace.md 1, 3 items 6-9).
+ *
+ *   status must be idle -> loading=1 -> data in chunks -> loading=0 ->
+ *   poll status until idle (no fixed limit: TDX's write op runs the whole
+ *   update inside "transferring") -> read error.
+ *
+ * device-busy (v8: a TD build or an interrupted migration is in flight;
+ * nothing changed) is retried with exponential back-off and seeded jitter
+ * until the retry window closes. Any other error is told apart by reading
+ * version: readable and unchanged means nothing changed; ENXIO means the
+ * old module was shut down and the new one never came up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "updater/update_internal.h"
+
+#define REPORT_EVERY_US		(5ULL * 1000000)
+#define ERR_DEVICE_BUSY		"device-busy"
+#define ERR_FW_INVALID		"firmware-invalid"
+#define IN_PROGRESS		"upload-in-progress"
+
+/* splitmix64: small, seedable, and the same on every platform. */
+static uint64_t next_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* "<progress>:<error>" ends with the error name. */
+static bool error_is(const char *err, const char *name)
+{
+	const char *colon = strrchr(err, ':');
+
+	return !strcmp(colon ? colon + 1 : err, name);
+}
+
+static void fw_path(struct upd *u, const char *file, char *buf, size_t size)
+{
+	tdx_fw_path(&u->st, file, buf, size);
+}
+
+static int write_str(struct upd *u, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+
+	fw_path(u, file, path, sizeof(path));
+	return sysfs_client_write_str(u->c, path, val);
+}
+
+static ssize_t read_str(struct upd *u, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	fw_path(u, file, path, sizeof(path));
+	return sysfs_client_read_str(u->c, path, buf, size);
+}
+
+/* data takes any offset and may take less than asked (a page per write on sysfs). */
+static int write_data(struct upd *u)
+{
+	size_t off = 0, chunk = u->o->chunk ? u->o->chunk : UPDATE_DEFAULT_CHUNK;
+	char path[PATH_MAX];
+	ssize_t n;
+
+	fw_path(u, "data", path, sizeof(path));
+	while (off < u->sent_len) {
+		size_t count = u->sent_len - off < chunk ? u->sent_len - off : chunk;
+
+		n = u->c->write(u->c, path, u->sent + off, count, off);
+		if (n < 0)
+			return (int)n;
+		if (!n)
+			return -EIO;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Poll until idle: progress on change and every few seconds, a generous limit. */
+static int wait_idle(struct upd *u, char *status, size_t size)
+{
+	uint64_t start = sysfs_client_now_us(u->c), next = start + REPORT_EVERY_US, now;
+	char last[32] = "";
+	ssize_t n;
+
+	for (;;) {
+		n = read_str(u, "status", status, size);
+		if (n < 0)
+			return (int)n;
+		if (!strcmp(status, "idle"))
+			return 0;
+		if (strcmp(status, last)) {
+			upd_progress(u, "status: %s", status);
+			snprintf(last, sizeof(last), "%s", status);
+		}
+		now = sysfs_client_now_us(u->c);
+		if (now - start >= u->o->poll_timeout_us)
+			return -ETIMEDOUT;
+		if (now >= next) {
+			upd_progress(u, "still %s after %llu s", status,
+				     (unsigned long long)((now - start) / 1000000));
+			next += REPORT_EVERY_US;
+		}
+		sysfs_client_sleep_us(u->c, u->o->poll_us);
+	}
+}
+
+/*
+ * One upload. 0 with the error file in err ("" on success); -EAGAIN when
+ * another upload holds the device (why in err); else -errno, state unknown
+ * only if the upload had started (-ETIMEDOUT).
+ */
+static int upload_once(struct upd *u, char *err, size_t len)
+{
+	char status[32];
+	ssize_t n;
+	int ret;
+
+	n = read_str(u, "status", status, sizeof(status));
+	if (n < 0)
+		return (int)n;
+	/* loading=1 would be ignored and data would fail with ENODEV. */
+	if (strcmp(status, "idle")) {
+		snprintf(err, len, IN_PROGRESS ":%s", status);
+		return -EAGAIN;
+	}
+	ret = write_str(u, "loading", "1");
+	if (ret)
+		return ret;
+	upd_progress(u, "uploading %zu bytes (v0x%x image)", u->sent_len, u->r->format);
+	ret = write_data(u);
+	if (ret) {
+		/* Abort so the partial image is dropped, not started. */
+		write_str(u, "loading", "-1");
+		if (ret != -ENODEV)
+			return ret;
+		snprintf(err, len, IN_PROGRESS);
+		return -EAGAIN;
+	}
+	ret = write_str(u, "loading", "0");
+	if (ret == -EBUSY) {
+		/* fw_upload_start: another upload is finishing (kernel.md 9). */
+		snprintf(err, len, IN_PROGRESS);
+		return -EAGAIN;
+	}
+	if (!ret)
+		ret = wait_idle(u, status, sizeof(status));
+	if (ret)
+		return ret;
+	/* error is -EBUSY unless idle; another upload may have started since. */
+	n = read_str(u, "error", err, len);
+	return n < 0 ? (int)n : 0;
+}
+
+static void record(struct upd *u, const char *err, uint64_t start)
+{
+	struct update_result *r = u->r;
+	struct update_attempt *a;
+
+	if (r->nr_attempts < UPDATE_MAX_ATTEMPTS) {
+		a = &r->attempts[r->nr_attempts];
+		snprintf(a->error, sizeof(a->error), "%s", err);
+		a->at_ms = (start - u->t0) / 1000;
+		a->format = r->format;
+	}
+	r->nr_attempts++;
+}
+
+/* Sleep before the next try; false when the retry window is over. */
+static bool back_off(struct upd *u, uint64_t *delay, uint64_t deadline, const char *err)
+{
+	uint64_t now = sysfs_client_now_us(u->c), d;
+
+	if (now >= deadline)
+		return false;
+	/* Equal jitter: half the delay fixed, half random, so retries spread out. */
+	d = *delay / 2 + next_rand(&u->rng) % (*delay / 2 + 1);
+	if (d > deadline - now)
+		d = deadline - now;
+	/* Milliseconds below a second: the emulator backs off on that scale. */
+	if (d < 1000000)
+		upd_progress(u, "attempt %zu: %s; retrying in %.1f ms (%.1f s left)",
+			     u->r->nr_attempts, err, d / 1e3, (deadline - now) / 1e6);
+	else
+		upd_progress(u, "attempt %zu: %s; retrying in %.1f s (%.1f s left)",
+			     u->r->nr_attempts, err, d / 1e6, (deadline - now) / 1e6);
+	sysfs_client_sleep_us(u->c, d);
+	*delay = *delay * 2 > u->o->backoff_max_us ? u->o->backoff_max_us : *delay * 2;
+	if (!*delay)
+		*delay = 1;
+	return true;
+}
+
+static enum update_outcome after_success(struct upd *u)
+{
+	struct update_result *r = u->r;
+	char got[TDX_VERSION_STR_LEN];
+	struct tdx_version now;
+	int ret;
+
+	ret = tdx_read_module_version(u->c, &now);
+	if (ret == -ENXIO)
+		return upd_outcome(u, UPDATE_LOST, "the upload reported success but version "
+				   "gives ENXIO: module lost, TDs are gone, reboot required");
+	if (ret) {
+		upd_warn(u, "cannot re-read the module version: %s", strerror(-ret));
+		snprintf(got, sizeof(got), "%s", r->to);
+	} else {
+		tdx_version_str(&now, got);
+		/* Success means the target runs: anything else is not an update. */
+		if (tdx_version_cmp(&now, &u->target))
+			return upd_outcome(u, UPDATE_ERROR, "the upload reported success but the "
+					   "module version is now %s, not the target %s; check "
+					   "`tdxup status`", got, r->to);
+	}
+	ret = tdx_read_remaining(u->c, &r->remaining_after);
+	if (ret)
+		upd_warn(u, "cannot re-read num_remaining_updates: %s", strerror(-ret));
+	else if (r->remaining_after + 1 != r->remaining_before)
+		upd_warn(u, "num_remaining_updates went from %u to %u, not down by 1",
+			 r->remaining_before, r->remaining_after);
+	return upd_outcome(u, UPDATE_UPDATED, "updated the TDX module from %s to %s",
+			   r->from, got);
+}
+
+/*
+ * Not busy, not success: the version tells what happened. Sets *again
+ * when the auto-detected image version should be tried in the other form.
+ */
+static enum update_outcome after_failure(struct upd *u, const char *err, size_t fi, bool *again)
+{
+	char vs[TDX_VERSION_STR_LEN];
+	struct tdx_version now;
+	int ret = tdx_read_module_version(u->c, &now);
+
+	*again = false;
+	if (ret == -ENXIO)
+		return upd_outcome(u, UPDATE_LOST, "update failed (%s) after the old module was "
+				   "shut down: module lost, TDs are gone, reboot required", err);
+	if (ret)
+		return upd_outcome(u, UPDATE_ERROR, "update failed (%s) and the module version "
+				   "cannot be read: %s", err, strerror(-ret));
+	if (tdx_version_cmp(&now, &u->from))
+		return upd_outcome(u, UPDATE_ERROR, "update failed (%s) but the module version "
+				   "changed from %s to %s", err, u->r->from,
+				   tdx_version_str(&now, vs));
+	if (error_is(err, ERR_FW_INVALID) && fi + 1 < u->nr_formats) {
+		upd_progress(u, "the kernel rejected the v0x%x image with nothing changed; "
+			     "trying v0x%x (image format heuristic)", u->formats[fi],
+			     u->formats[fi + 1]);
+		*again = true;
+		return UPDATE_FAILED;
+	}
+	return upd_outcome(u, UPDATE_FAILED, "update failed (%s): nothing changed, TDs are "
+			   "safe; still running %s", err, u->r->from);
+}
+
+static enum update_outcome give_up_busy(struct upd *u, const char *err)
+{
+	return upd_outcome(u, UPDATE_BUSY, "still busy (%s) after %zu attempts in %llu ms: "
+			   "a TD build or migration kept the module update-sensitive; nothing "
+			   "changed, retry later", err, u->r->nr_attempts,
+			   (unsigned long long)((sysfs_client_now_us(u->c) - u->t0) / 1000));
+}
+
+enum update_outcome upd_upload(struct upd *u)
+{
+	uint64_t delay = u->o->backoff_min_us ? u->o->backoff_min_us : 1, deadline;
+	enum update_outcome out;
+	char err[64];
+	size_t fi = 0;
+	bool again;
+	int ret;
+
+	u->rng = u->o->seed;
+	u->t0 = sysfs_client_now_us(u->c);
+	deadline = u->t0 + u->o->retry_for_us;
+	for (;;) {
+		uint64_t start = sysfs_client_now_us(u->c);
+
+		err[0] = '\0';
+		ret = upload_once(u, err, sizeof(err));
+		record(u, ret && ret != -EAGAIN ? strerror(-ret) : err, start);
+		if (ret == -ETIMEDOUT)
+			return upd_outcome(u, UPDATE_ERROR, "status did not return to idle within "
+					   "%llu s: the update may still be running; check "
+					   "`tdxup status`",
+					   (unsigned long long)(u->o->poll_timeout_us / 1000000));
+		if (ret && ret != -EAGAIN)
+			return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error during the upload: %s",
+					   strerror(-ret));
+		if (!ret && !err[0])
+			return after_success(u);
+		if (ret == -EAGAIN || error_is(err, ERR_DEVICE_BUSY)) {
+			if (!back_off(u, &delay, deadline, err))
+				return give_up_busy(u, err);
+			continue;
+		}
+		out = after_failure(u, err, fi, &again);
+		if (!again)
+			return out;
+		if (upd_prepare_format(u, u->formats[++fi]))
+			return u->r->outcome;
+	}
+}

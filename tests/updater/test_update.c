@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The update client against an emulated host through the in-process
+ * sysfs backend: every outcome the kernel can produce. What needs time
+ * (device-busy retries) is in test_update_retry.c, on a fake clock.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers/kvm_harness.h"
+#include "emu/host.h"
+#include "emu/sysfs_client_tree.h"
+#include "tdxup/update.h"
+#include "updater/catalog_fixture.h"
+
+/* ---- emulated host ---- */
+
+static struct tdx_host *new_host(const char *boot, enum kernel_profile p, enum sysfs_layout l,
+				 uint32_t remaining)
+{
+	struct tdx_host_config cfg;
+	struct tdx_host *h;
+	int err = 0;
+
+	tdx_host_config_init(&cfg);
+	cfg.nr_cpus = 4;
+	cfg.boot_module = boot;
+	cfg.profile = p;
+	cfg.layout = l;
+	cfg.driver = LOCKSTEP_SERIAL;
+	cfg.num_remaining_updates = remaining;
+	h = tdx_host_create(&cfg, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(h);
+	return h;
+}
+
+struct img {
+	uint8_t *buf;
+	size_t len;
+};
+
+static struct img image(const char *version, unsigned int format)
+{
+	struct img i;
+
+	fixture_image(module_build_find(version), format, false, &i.buf, &i.len);
+	return i;
+}
+
+static void opts_for(struct update_opts *o, const struct img *i)
+{
+	update_opts_init(o);
+	o->image = i->buf;
+	o->image_len = i->len;
+	o->cpu_fms_set = true;
+	o->cpu_fms = 0x806f8;
+	o->seed = 1;
+}
+
+static void assert_host_version(struct tdx_host *h, const char *want)
+{
+	uint16_t a, b, c;
+	char s[32];
+
+	assert_int_equal(tdx_host_module_version(h, &a, &b, &c), 0);
+	snprintf(s, sizeof(s), "%u.%u.%02u", a, b, c);
+	assert_string_equal(s, want);
+}
+
+static uint32_t host_remaining(struct tdx_host *h)
+{
+	struct seam_platform_state st;
+
+	seam_platform_get_state(tdx_host_platform(h), &st);
+	return st.num_remaining_updates;
+}
+
+static unsigned int host_attempts(struct tdx_host *h)
+{
+	struct tdx_host_stats st;
+
+	tdx_host_get_stats(h, &st);
+	return st.updates_attempted;
+}
+
+struct run {
+	struct tdx_host *h;
+	struct sysfs_client c;
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+};
+
+static enum update_outcome run_on(struct run *t, const char *boot, enum kernel_profile p,
+				  enum sysfs_layout l, uint32_t remaining, const char *target,
+				  unsigned int format)
+{
+	t->h = new_host(boot, p, l, remaining);
+	sysfs_client_init_tree(&t->c, tdx_host_sysfs(t->h), NULL);
+	t->i = image(target, format);
+	opts_for(&t->o, &t->i);
+	return update_run(&t->c, &t->o, &t->r);
+}
+
+static void run_done(struct run *t)
+{
+	tdx_host_destroy(t->h);
+	free(t->i.buf);
+}
+
+/* v8 final layout: v0x200 first by the heuristic, rejected, then v0x100. */
+static void test_idle_host_success(void **state)
+{
+	struct run t;
+
+	assert_int_equal(run_on(&t, "1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.25",
+				0x100), UPDATE_UPDATED);
+	assert_int_equal(update_exit_code(t.r.outcome), 0);
+	assert_string_equal(t.r.reason, "updated the TDX module from 1.5.24 to 1.5.25");
+	assert_string_equal(t.r.from, "1.5.24");
+	assert_string_equal(t.r.to, "1.5.25");
+	assert_host_version(t.h, "1.5.25");
+	assert_int_equal(host_remaining(t.h), 15);
+	assert_int_equal(t.r.remaining_before, 16);
+	assert_int_equal(t.r.remaining_after, 15);
+	assert_int_equal(t.r.nr_warnings, 0);
+	assert_int_equal(t.r.nr_attempts, 2);
+	assert_string_equal(t.r.attempts[0].error, "transferring:firmware-invalid");
+	assert_int_equal(t.r.attempts[0].format, 0x200);
+	assert_string_equal(t.r.attempts[1].error, "");
+	assert_int_equal(t.r.attempts[1].format, 0x100);
+	assert_int_equal(t.r.format, 0x100);
+	assert_false(t.r.converted);
+	run_done(&t);
+
+	/* Forced format: one attempt. */
+	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	t.i = image("1.5.25", 0x200);
+	opts_for(&t.o, &t.i);
+	t.o.image_format = 0x100;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_int_equal(t.r.nr_attempts, 1);
+	assert_true(t.r.converted);
+	assert_host_version(t.h, "1.5.25");
+	run_done(&t);
+}
+
+static void test_no_updates_left(void **state)
+{
+	struct run t;
+	char buf[64];
+
+	assert_int_equal(run_on(&t, "1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 0, "1.5.25",
+				0x100), UPDATE_REFUSED);
+	assert_int_equal(update_exit_code(t.r.outcome), 3);
+	assert_string_equal(t.r.reason, "no updates left: num_remaining_updates is 0 "
+			    "(P-SEAMLDR's limit until the next reboot)");
+	assert_int_equal(t.r.nr_attempts, 0);
+	assert_int_equal(host_attempts(t.h), 0);
+	assert_host_version(t.h, "1.5.24");
+	assert_true(sysfs_client_read_str(&t.c, "class/firmware/tdx_module/remaining_size", buf,
+					  sizeof(buf)) >= 0);
+	assert_string_equal(buf, "0");
+	run_done(&t);
+}
+
+static void test_corrupt_image(void **state)
+{
+	struct run t;
+
+	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	t.i = image("1.5.25", 0x100);
+	t.i.buf[t.i.len - 100] ^= 1;
+	tdx_image_fix_checksum(t.i.buf, t.i.len);
+	opts_for(&t.o, &t.i);
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_int_equal(update_exit_code(t.r.outcome), 3);
+	assert_string_equal(t.r.reason, "image: bad image: seamhash mismatch: SHA-384 of the 21 "
+			    "module pages differs from the sigstruct");
+	assert_int_equal(host_attempts(t.h), 0);
+	run_done(&t);
+}
+
+/* 1.5.16 knows nothing of AVOID_COMPAT_SENSITIVE: v8's SHUTDOWN fails first. */
+static void test_no_update_compat_v8(void **state)
+{
+	struct run t;
+
+	assert_int_equal(run_on(&t, "1.5.16", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.24",
+				0x100), UPDATE_FAILED);
+	assert_int_equal(update_exit_code(t.r.outcome), 5);
+	assert_string_equal(t.r.reason, "update failed (transferring:firmware-invalid): nothing "
+			    "changed, TDs are safe; still running 1.5.16");
+	assert_host_version(t.h, "1.5.16");
+	assert_int_equal(host_remaining(t.h), 16);
+	assert_int_equal(t.r.nr_attempts, 2);
+	run_done(&t);
+}
+
+static void test_lost(void **state)
+{
+	struct run t;
+
+	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	t.i = image("1.5.25", 0x100);
+	opts_for(&t.o, &t.i);
+	t.o.image_format = 0x100;
+	tdx_host_inject(t.h, HOST_FAULT_SYS_UPDATE, 0);
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_LOST);
+	assert_int_equal(update_exit_code(t.r.outcome), 6);
+	assert_string_equal(t.r.reason, "update failed (transferring:firmware-invalid) after the "
+			    "old module was shut down: module lost, TDs are gone, reboot required");
+	assert_false(tdx_host_module_initialized(t.h));
+
+	/* A second run sees the loss before writing anything. */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_LOST);
+	assert_string_equal(t.r.reason, "module lost: devices/faux/tdx_host/version gives ENXIO; "
+			    "TDs are gone, reboot required");
+	assert_int_equal(host_attempts(t.h), 1);
+	run_done(&t);
+}
+
+static void test_mainline_converts(void **state)
+{
+	struct run t;
+
+	assert_int_equal(run_on(&t, "1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16,
+				"1.5.25", 0x100), UPDATE_UPDATED);
+	assert_int_equal(t.r.nr_attempts, 1);
+	assert_int_equal(t.r.format, 0x200);
+	assert_true(t.r.converted);
+	assert_host_version(t.h, "1.5.25");
+	assert_int_equal(host_remaining(t.h), 15);
+	run_done(&t);
+
+	/* Forcing v0x100 on mainline fails cleanly: nothing changed. */
+	t.h = new_host("1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	t.i = image("1.5.25", 0x100);
+	opts_for(&t.o, &t.i);
+	t.o.image_format = 0x100;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_FAILED);
+	assert_host_version(t.h, "1.5.24");
+	run_done(&t);
+}
+
+static void test_legacy_layout(void **state)
+{
+	struct run t;
+
+	assert_int_equal(run_on(&t, "1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_LEGACY, 16, "1.5.25",
+				0x200), UPDATE_UPDATED);
+	/* The legacy layout is v5-v7: v0x100 straight away. */
+	assert_int_equal(t.r.nr_attempts, 1);
+	assert_int_equal(t.r.format, 0x100);
+	assert_true(t.r.converted);
+	assert_host_version(t.h, "1.5.25");
+	run_done(&t);
+}
+
+static void test_already_current(void **state)
+{
+	struct run t;
+
+	assert_int_equal(run_on(&t, "1.5.25", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.25",
+				0x100), UPDATE_CURRENT);
+	assert_int_equal(update_exit_code(t.r.outcome), 0);
+	assert_string_equal(t.r.reason, "already running 1.5.25");
+	assert_int_equal(host_attempts(t.h), 0);
+	/* --reinstall: the same version again is a real, TD-preserving update. */
+	t.o.reinstall = true;
+	t.o.image_format = 0x100;	/* what this v8 kernel takes: one upload */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_int_equal(host_attempts(t.h), 1);
+	assert_int_equal(t.r.remaining_before, 16);
+	assert_int_equal(t.r.remaining_after, 15);
+	run_done(&t);
+}
+
+static void test_refusals(void **state)
+{
+	struct run t;
+
+	/* A downgrade. */
+	assert_int_equal(run_on(&t, "1.5.25", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.24",
+				0x100), UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "1.5.24: not TD-preserving: older than the running "
+			    "1.5.25 (a downgrade)");
+	/* ... forced, but blind (no catalogue image of the running module). */
+	t.o.force_downgrade = true;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "1.5.24: a downgrade needs the catalogue image of the "
+			    "running module to check the SEAM SVN (P-SEAMLDR refuses a lower SVN "
+			    "after shutdown, losing the module)");
+	/* The wrong CPU. */
+	t.o.force_downgrade = false;
+	free(t.i.buf);
+	t.i = image("2.0.08", 0x100);
+	t.o.image = t.i.buf;
+	t.o.image_len = t.i.len;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "2.0.08: CPU 0x806f8 not supported (module CPU list: "
+			    "0xa06d0, 0xa06e0)");
+	/* A --version that contradicts the image. */
+	t.o.version = "2.0.09";
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "the image is module 2.0.08, not 2.0.09 (--version)");
+	/* Dry run: every check, nothing written. */
+	t.o.version = NULL;
+	free(t.i.buf);
+	t.i = image("1.5.30", 0x100);
+	t.o.image = t.i.buf;
+	t.o.image_len = t.i.len;
+	t.o.dry_run = true;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_DRY_RUN);
+	assert_string_equal(t.r.reason, "every pre-check passed: would install 1.5.30 over 1.5.25 "
+			    "as a v0x200 image");
+	assert_int_equal(host_attempts(t.h), 0);
+	run_done(&t);
+}
+
+/* --catalog: the newest valid module, read and verified from the directory. */
+static void test_from_catalog(void **state)
+{
+	char *dir = fixture_dir(), want[4096];
+	struct run t;
+
+	fixture_json(dir, "{\"tdx_module_releases\": ["
+		     "{\"version\": \"1.5.24\", \"min_module_version_for_td_preserving\": \"1.5.01\","
+		     " \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x1\"},"
+		     "{\"version\": \"1.5.25\", \"min_module_version_for_td_preserving\": \"1.5.01\","
+		     " \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x1\"},"
+		     "{\"version\": \"2.0.08\", \"min_module_version_for_td_preserving\": \"2.0.04\","
+		     " \"min_seamldr_versions\": [\"2.0.00\"], \"tdx_feature0\": \"0x1\"}]}");
+	fixture_blob_of(dir, "1.5.24");
+	fixture_blob_of(dir, "1.5.25");
+	fixture_blob_of(dir, "2.0.08");
+	t.h = new_host("1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	update_opts_init(&t.o);
+	t.o.catalog_dir = dir;
+	t.o.cpu_fms_set = true;
+	t.o.cpu_fms = 0x806f8;
+	/* An unknown version is refused by name. */
+	t.o.version = "1.5.26";
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	snprintf(want, sizeof(want), "version 1.5.26 is not in the catalogue %s", dir);
+	assert_string_equal(t.r.reason, want);
+	t.o.version = NULL;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_string_equal(t.r.to, "1.5.25");
+	assert_host_version(t.h, "1.5.25");
+	/* Again: nothing newer, so current. */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_CURRENT);
+	assert_string_equal(t.r.reason, "already running 1.5.25");
+	tdx_host_destroy(t.h);
+	fixture_rm(dir);
+}
+
+/*
+ * device-busy from a real TD build (v8): the update is refused while the
+ * build window is open; the builder finishes during the client's back-off
+ * (the clock hook stands for time passing) and the retry goes through.
+ */
+struct builder_clock {
+	uint64_t now;
+	struct td *td;
+	bool finalized;
+};
+
+static uint64_t bc_now(void *ctx)
+{
+	return ((struct builder_clock *)ctx)->now;
+}
+
+static void bc_sleep(void *ctx, uint64_t us)
+{
+	struct builder_clock *bc = ctx;
+
+	/*
+	 * Polls are 100 ms and take no virtual time: how many there are
+	 * depends on the real worker thread. Back-off sleeps are longer.
+	 */
+	if (us < 500000) {
+		usleep(1000);	/* the fw_upload worker is a real thread */
+		return;
+	}
+	bc->now += us;
+	if (!bc->finalized) {
+		kh_td_vcpu(bc->td);
+		assert_int_equal(kh_td_region(bc->td, 0, 2, true, NULL), 0);
+		kh_td_finalize(bc->td);
+		bc->finalized = true;
+	}
+}
+
+static void test_busy_real_builder(void **state)
+{
+	struct tdx_host *h = kh_host_new(KERNEL_PROFILE_V8, LOCKSTEP_SERIAL, NULL);
+	struct builder_clock bc = { .now = 1000000 };
+	struct tdx_host_stats st;
+	struct update_opts o;
+	struct update_result r;
+	struct sysfs_client c;
+	struct img i = image("1.5.30", 0x100);
+	struct td td;
+
+	kh_td_new(&td, h, 1, 3);
+	assert_int_equal(kh_init_vm(&td, NULL), 0);	/* the build window opens */
+	bc.td = &td;
+	sysfs_client_init_tree(&c, tdx_host_sysfs(h), NULL);
+	c.now_us = bc_now;
+	c.sleep_us = bc_sleep;
+	c.clock_ctx = &bc;
+	opts_for(&o, &i);
+	o.image_format = 0x100;
+	assert_int_equal(update_run(&c, &o, &r), UPDATE_UPDATED);
+	assert_true(bc.finalized);
+	assert_int_equal(r.nr_attempts, 2);
+	assert_string_equal(r.attempts[0].error, "transferring:device-busy");
+	assert_int_equal(r.attempts[0].at_ms, 0);
+	assert_string_equal(r.attempts[1].error, "");
+	assert_in_range(r.attempts[1].at_ms, 500, 1000);
+	assert_host_version(h, "1.5.30");
+	tdx_host_get_stats(h, &st);
+	assert_int_equal(st.busy_rejections, 1);
+	assert_true(kh_td_mrtd_matches(&td));
+	kh_td_free(&td);
+	free(i.buf);
+	tdx_host_destroy(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_host_success),
+		cmocka_unit_test(test_no_updates_left),
+		cmocka_unit_test(test_corrupt_image),
+		cmocka_unit_test(test_no_update_compat_v8),
+		cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_mainline_converts),
+		cmocka_unit_test(test_legacy_layout),
+		cmocka_unit_test(test_already_current),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_from_catalog),
+		cmocka_unit_test(test_busy_real_builder),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -76,6 +76,16 @@ struct update_opts {
 	uint64_t backoff_min_us, backoff_max_us;
 	uint64_t seed;			/* jitter */
 	size_t chunk;			/* bytes per data write() */
+	/*
+	 * The host-wide lock (tdxup/host_lock.h), taken for the whole run;
+	 * NULL: none (an in-process caller that serialises its own updates).
+	 */
+	const char *lock_path;
+	const char *lock_what;		/* recorded for whoever finds it taken */
+	/* Refuse when fewer than this many updates would be left afterwards. */
+	unsigned int keep_updates;
+	/* A half-done upload found at the start (loading=1): cancel, not refuse. */
+	bool cancel_stale;
 	/* One line of progress at a time (no newline); NULL: silent. */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;

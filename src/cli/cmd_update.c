@@ -4,6 +4,8 @@
  * fw_upload ABI, after every check that can be made beforehand. The work is
  * update_run() (src/updater/update.c); this file is options and output.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "tdxup/catalog.h"
+#include "tdxup/host_lock.h"
 #include "tdxup/measure.h"
 #include "tdxup/update.h"
 
@@ -31,7 +34,11 @@ static void update_usage(FILE *f)
 		"key (the tdxup test key, Intel's production key, or --trust-key-hash); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
-		"Then: status must be idle; loading=1; data in 64 KiB writes; loading=0;\n"
+		"One update per host at a time: a lock under /run/lock/tdxup keyed to the\n"
+		"sysfs directory; a second updater is refused naming the first.\n"
+		"Then: status must be idle and loading 0 (another's upload, or one left\n"
+		"half done, is refused: nothing is written into it); loading=1; data in\n"
+		"64 KiB writes; loading=0;\n"
 		"status polled until idle; error read. device-busy (a TD build or migration\n"
 		"in flight; nothing changed) is retried with exponential back-off and\n"
 		"jitter until --retry-for runs out. firmware-invalid: version readable and\n"
@@ -62,6 +69,10 @@ static void update_usage(FILE *f)
 		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
 		"                         which needs the running version's catalogue image)\n"
 		"  --reinstall            install even if the target version already runs\n"
+		"  --keep-updates N       refuse when fewer than N updates would be left after\n"
+		"                         this one (num_remaining_updates, read once)\n"
+		"  --cancel-stale         an upload found open (loading reads 1, e.g. left by a\n"
+		"                         killed updater) is cancelled instead of refused\n"
 		"  --trust-key-hash HEX   also trust this signing key (SHA-384 of the modulus,\n"
 		"                         96 hex digits; repeatable)\n"
 		"  --dry-run              every check, nothing written\n"
@@ -84,6 +95,7 @@ struct update_args {
 	const char *root;
 	bool json, seed_set;
 	uint8_t keys[MAX_TRUSTED][48];
+	char lock_path[PATH_MAX];
 };
 
 /* One option that takes a value; CLI_USAGE on a bad one. */
@@ -116,6 +128,11 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 			return cli_usage_error(cmd, "update: --cpu-fms: '%s' is not hex", arg);
 		o->cpu_fms_set = true;
 		return 0;
+	case 'K':
+		if (cli_parse_u64(arg, &v) || v > UINT16_MAX)
+			return cli_usage_error(cmd, "update: --keep-updates: a count, not '%s'", arg);
+		o->keep_updates = (unsigned int)v;
+		return 0;
 	case 'k':
 		if (o->nr_trusted_keys >= MAX_TRUSTED ||
 		    hex_decode(arg, a->keys[o->nr_trusted_keys], 48))
@@ -142,6 +159,8 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "allow-debug", no_argument, NULL, 'd' },
 		{ "force-downgrade", no_argument, NULL, 'D' },
 		{ "reinstall", no_argument, NULL, 'R' },
+		{ "keep-updates", required_argument, NULL, 'K' },
+		{ "cancel-stale", no_argument, NULL, 'C' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -175,6 +194,9 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 			break;
 		case 'R':
 			a->o.reinstall = true;
+			break;
+		case 'C':
+			a->o.cancel_stale = true;
 			break;
 		case 'n':
 			a->o.dry_run = true;
@@ -257,6 +279,17 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (sysfs_client_init_posix(c, a->root)) {
 		ret = cli_usage_error(cmd, "update: --sysfs: path too long");
 		goto out;
+	}
+	/* Safety rule 2: the lock is keyed to the directory that plays /sys. */
+	if (!a->o.dry_run) {
+		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));
+		if (ret) {
+			cli_err("update: %s: %s", c->root, strerror(-ret));
+			ret = CLI_REFUSED;
+			goto out;
+		}
+		a->o.lock_path = a->lock_path;
+		a->o.lock_what = "tdxup update";
 	}
 	update_run(c, &a->o, r);
 	ret = update_exit_code(r->outcome);

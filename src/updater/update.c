@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tdxup/host_lock.h"
 #include "tdxup/image.h"
 #include "tdxup/select.h"
 #include "tdxup/seamldr_abi.h"
@@ -341,6 +342,11 @@ static int check_target(struct upd *u, const struct select_host *h)
 		return upd_stop(u, UPDATE_REFUSED, "%s", st->reason);
 	if (st->remaining_err || !st->remaining)
 		return upd_stop(u, UPDATE_REFUSED, "%s", st->reason);
+	/* The budget read once, in read_host: each read is a P-SEAMLDR call. */
+	if (st->remaining - 1 < u->o->keep_updates)
+		return upd_stop(u, UPDATE_REFUSED, "num_remaining_updates is %u: this update "
+				"would leave %u, below --keep-updates %u", st->remaining,
+				st->remaining - 1, u->o->keep_updates);
 	if (select_check(h, &u->target, &u->facts, u->rel, reason, sizeof(reason)) != SELECT_OK)
 		return upd_stop(u, UPDATE_REFUSED, "%s: %s", u->r->to, reason);
 	return 0;
@@ -428,15 +434,39 @@ static enum update_outcome run(struct upd *u)
 	return upd_upload(u);
 }
 
+/* Safety rule 2: one update per host; the lock covers the pre-checks too. */
+static int take_host_lock(struct upd *u, int *fd)
+{
+	char holder[HOST_LOCK_HOLDER_LEN] = "";
+	int ret;
+
+	*fd = -1;
+	if (!u->o->lock_path)
+		return 0;
+	ret = host_lock_take(u->o->lock_path, u->o->lock_what, fd, holder, sizeof(holder));
+	if (ret == -EBUSY)
+		return upd_stop(u, UPDATE_REFUSED, "another update of this host is running: %s "
+				"holds %s; one update per host at a time, nothing was written",
+				holder, u->o->lock_path);
+	if (ret)
+		return upd_stop(u, UPDATE_REFUSED, "cannot take the host's update lock %s: %s%s",
+				u->o->lock_path, strerror(-ret), root_hint(ret));
+	return 0;
+}
+
 enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,
 			       struct update_result *r)
 {
 	struct upd u = { .c = c, .o = o, .r = r };
 	enum update_outcome ret;
+	int lock_fd;
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = UPDATE_ERROR;
+	if (take_host_lock(&u, &lock_fd))
+		return r->outcome;
 	ret = run(&u);
+	host_lock_drop(lock_fd);
 	if (u.sent != u.img)
 		free(u.sent);
 	free(u.img);

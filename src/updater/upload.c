@@ -7,11 +7,18 @@
  *   poll status until idle (no fixed limit: TDX's write op runs the whole
  *   update inside "transferring") -> read error.
  *
+ * Before the first byte: the device must be idle and not loading. An
+ * upload someone else has open, or one a killed updater left half done, is
+ * reported (or, when asked, cancelled), never written into or silently
+ * discarded: the host lock keeps other tdxup runs out, so whatever holds
+ * the device is not ours to judge.
+ *
  * device-busy (v8: a TD build or an interrupted migration is in flight;
  * nothing changed) is retried with exponential back-off and seeded jitter
  * until the retry window closes. Any other error is told apart by reading
  * version: readable and unchanged means nothing changed; ENXIO means the
- * old module was shut down and the new one never came up.
+ * old module was shut down and the new one never came up, and nothing is
+ * ever retried after that.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,6 +118,46 @@ static int wait_idle(struct upd *u, char *status, size_t size)
 		}
 		sysfs_client_sleep_us(u->c, u->o->poll_us);
 	}
+}
+
+/*
+ * The device before our first write: 0 when free; else the outcome is set
+ * (refused: someone's upload is open or running) and -1 returned.
+ */
+static int check_device_free(struct upd *u)
+{
+	char status[32], loading[8];
+	ssize_t n;
+
+	n = read_str(u, "status", status, sizeof(status));
+	if (n < 0) {
+		upd_outcome(u, UPDATE_ERROR, "cannot read the fw_upload status: %s",
+			    strerror((int)-n));
+		return -1;
+	}
+	if (strcmp(status, "idle")) {
+		upd_outcome(u, UPDATE_REFUSED, "the fw_upload device is busy (status %s): an "
+			    "upload that is not this run's is in progress; nothing was written, "
+			    "retry once it is idle", status);
+		return -1;
+	}
+	n = read_str(u, "loading", loading, sizeof(loading));
+	if (n < 0 || strcmp(loading, "1"))
+		return 0;
+	if (!u->o->cancel_stale) {
+		upd_outcome(u, UPDATE_REFUSED, "an upload is open (loading reads 1): another "
+			    "writer, or one left half done by a killed updater; nothing was "
+			    "written. If no one else is updating this host, --cancel-stale "
+			    "cancels it (the partial data is discarded, nothing reaches the "
+			    "module)");
+		return -1;
+	}
+	upd_warn(u, "cancelled a half-done upload (loading was 1)");
+	if (write_str(u, "loading", "-1")) {
+		upd_outcome(u, UPDATE_ERROR, "cannot cancel the half-done upload");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -221,12 +268,11 @@ static enum update_outcome after_success(struct upd *u)
 					   "module version is now %s, not the target %s; check "
 					   "`tdxup status`", got, r->to);
 	}
-	ret = tdx_read_remaining(u->c, &r->remaining_after);
-	if (ret)
-		upd_warn(u, "cannot re-read num_remaining_updates: %s", strerror(-ret));
-	else if (r->remaining_after + 1 != r->remaining_before)
-		upd_warn(u, "num_remaining_updates went from %u to %u, not down by 1",
-			 r->remaining_before, r->remaining_after);
+	/*
+	 * Not re-read: each read of num_remaining_updates is a serialised
+	 * P-SEAMLDR call, so a run reads it once; an update uses one.
+	 */
+	r->remaining_after = r->remaining_before - 1;
 	return upd_outcome(u, UPDATE_UPDATED, "updated the TDX module from %s to %s",
 			   r->from, got);
 }
@@ -263,6 +309,18 @@ static enum update_outcome after_failure(struct upd *u, const char *err, size_t 
 			   "safe; still running %s", err, u->r->from);
 }
 
+/* Never retry over a lost module: read version before every retry. */
+static bool module_gone(struct upd *u)
+{
+	struct tdx_version now;
+
+	if (tdx_read_module_version(u->c, &now) != -ENXIO)
+		return false;
+	upd_outcome(u, UPDATE_LOST, "the module is gone (version gives ENXIO) although the "
+		    "kernel answered device-busy; not retrying: TDs are gone, reboot required");
+	return true;
+}
+
 static enum update_outcome give_up_busy(struct upd *u, const char *err)
 {
 	return upd_outcome(u, UPDATE_BUSY, "still busy (%s) after %zu attempts in %llu ms: "
@@ -281,6 +339,8 @@ enum update_outcome upd_upload(struct upd *u)
 	int ret;
 
 	u->rng = u->o->seed;
+	if (check_device_free(u))
+		return u->r->outcome;
 	u->t0 = sysfs_client_now_us(u->c);
 	deadline = u->t0 + u->o->retry_for_us;
 	for (;;) {
@@ -299,9 +359,15 @@ enum update_outcome upd_upload(struct upd *u)
 					   strerror(-ret));
 		if (!ret && !err[0])
 			return after_success(u);
-		if (ret == -EAGAIN || error_is(err, ERR_DEVICE_BUSY)) {
+		if (ret == -EAGAIN)
+			return upd_outcome(u, UPDATE_REFUSED, "another writer took the fw_upload "
+					   "device (%s) between our attempts; stopped, nothing of "
+					   "ours reached the module", err);
+		if (error_is(err, ERR_DEVICE_BUSY)) {
 			if (!back_off(u, &delay, deadline, err))
 				return give_up_busy(u, err);
+			if (module_gone(u))
+				return u->r->outcome;
 			continue;
 		}
 		out = after_failure(u, err, fi, &again);

@@ -37,6 +37,8 @@ struct fake {
 	bool never_idle;
 	bool no_decrement;
 	bool loading;
+	bool stale_loading;		/* loading reads 1 before we write anything */
+	unsigned int remaining_reads;
 	size_t received, max_write;
 	bool bad_offset;
 	char error[64];
@@ -78,11 +80,14 @@ static ssize_t fake_read(struct sysfs_client *c, const char *path, char *buf, si
 	if (!strcmp(path, DEV "/seamldr_version"))
 		return put(buf, size, "1.5.01");
 	if (!strcmp(path, DEV "/num_remaining_updates")) {
+		f->remaining_reads++;
 		snprintf(n, sizeof(n), "%u", f->remaining);
 		return put(buf, size, n);
 	}
 	if (!strcmp(path, FW "/status"))
 		return put(buf, size, status_of(f, true));
+	if (!strcmp(path, FW "/loading"))
+		return put(buf, size, f->loading || f->stale_loading ? "1" : "0");
 	if (!strcmp(path, FW "/error")) {
 		if (strcmp(status_of(f, false), "idle"))
 			return -EBUSY;
@@ -114,6 +119,7 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 
 	if (!strcmp(path, FW "/loading")) {
 		if (count == 1 && !memcmp(buf, "1", 1)) {
+			f->stale_loading = false;
 			f->loading = true;
 			f->received = 0;
 		} else if (count == 1 && !memcmp(buf, "0", 1) && f->loading) {
@@ -297,7 +303,7 @@ static void test_busy_until_deadline(void **state)
 	free(f);
 }
 
-/* Someone else's upload: wait for it instead of writing into it. */
+/* Someone else's upload: refused before a byte is written, never waited into. */
 static void test_foreign_upload(void **state)
 {
 	struct fake *f = fake_new();
@@ -306,15 +312,40 @@ static void test_foreign_upload(void **state)
 	struct img i;
 
 	f->foreign_reads = 2;		/* the first read is the pre-check's */
-	f->max_write = 1000;		/* short writes, not even page-sized */
 	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(r.nr_attempts, 0);
+	assert_int_equal(f->uploads, 0);
+	assert_int_equal(f->writes, 0);
+	assert_false(f->loading);
+	assert_string_equal(r.reason, "the fw_upload device is busy (status transferring): an "
+			    "upload that is not this run's is in progress; nothing was written, "
+			    "retry once it is idle");
+	free(i.buf);
+	free(f);
+}
+
+/* A half-done upload (a killed updater): reported, or cancelled when asked. */
+static void test_stale_loading(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	f->stale_loading = true;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(f->writes, 0);
+	assert_true(f->stale_loading);
+	assert_non_null(strstr(r.reason, "an upload is open (loading reads 1)"));
+	assert_non_null(strstr(r.reason, "--cancel-stale"));
+
+	o.cancel_stale = true;
 	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
-	assert_int_equal(r.nr_attempts, 2);
-	assert_string_equal(r.attempts[0].error, "upload-in-progress:transferring");
+	assert_int_equal(r.nr_warnings, 1);
+	assert_string_equal(r.warnings[0], "cancelled a half-done upload (loading was 1)");
 	assert_int_equal(f->uploads, 1);
-	assert_int_equal(f->received, i.len);
-	assert_int_equal(f->writes, (i.len + 999) / 1000);
-	assert_false(f->bad_offset);
 	free(i.buf);
 	free(f);
 }
@@ -338,20 +369,43 @@ static void test_poll_limit(void **state)
 	free(f);
 }
 
-static void test_success_warnings(void **state)
+/* num_remaining_updates is a slow P-SEAMLDR call: read once per run, retries included. */
+static void test_remaining_read_once(void **state)
 {
 	struct fake *f = fake_new();
 	struct update_opts o;
 	struct update_result r;
 	struct img i;
 
-	/* The target runs but P-SEAMLDR's count did not move: a warning. */
-	f->no_decrement = true;
+	f->busy_left = 3;
 	opts(&o, &i, f, 1);
+	o.retry_for_us = 60000000;
 	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
-	assert_int_equal(r.nr_warnings, 1);
-	assert_string_equal(r.warnings[0], "num_remaining_updates went from 5 to 5, not down by 1");
-	assert_string_equal(r.reason, "updated the TDX module from 1.5.24 to 1.5.25");
+	assert_int_equal(r.nr_attempts, 4);
+	assert_int_equal(f->remaining_reads, 1);
+	assert_int_equal(r.remaining_before, 5);
+	assert_int_equal(r.remaining_after, 4);
+	free(i.buf);
+	free(f);
+}
+
+/* --keep-updates: refused when the budget would fall below it, from the one read. */
+static void test_keep_updates(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	opts(&o, &i, f, 1);
+	o.keep_updates = 5;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_string_equal(r.reason, "num_remaining_updates is 5: this update would leave 4, "
+			    "below --keep-updates 5");
+	assert_int_equal(f->writes, 0);
+	assert_int_equal(f->remaining_reads, 1);
+	o.keep_updates = 4;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
 	free(i.buf);
 	free(f);
 }
@@ -400,8 +454,10 @@ int main(void)
 		cmocka_unit_test(test_busy_then_ok),
 		cmocka_unit_test(test_busy_until_deadline),
 		cmocka_unit_test(test_foreign_upload),
+		cmocka_unit_test(test_stale_loading),
+		cmocka_unit_test(test_keep_updates),
 		cmocka_unit_test(test_poll_limit),
-		cmocka_unit_test(test_success_warnings),
+		cmocka_unit_test(test_remaining_read_once),
 		cmocka_unit_test(test_success_but_wrong_version),
 		cmocka_unit_test(test_durations),
 	};

@@ -46,8 +46,14 @@ int tdx_image_assemble(unsigned int version, const uint8_t *sig, size_t sig_len,
 int tdx_image_convert(const uint8_t *in, size_t len, unsigned int to,
 		      uint8_t **out, char *err, size_t errlen);
 
-/* Read a whole file (malloc'ed); -errno. */
+/*
+ * Read a whole regular file (malloc'ed), at most READ_FILE_MAX; -errno. Anything
+ * else is refused without blocking: a directory is -EISDIR, any other
+ * non-regular file (a FIFO, a device, a socket) -EINVAL, too large -EFBIG.
+ */
 int read_file(const char *path, uint8_t **buf, size_t *len);
+/* Images are bounded lower (16 MiB); read_file also reads other inputs. */
+#define READ_FILE_MAX		(64u << 20)
 int write_file(const char *path, const uint8_t *buf, size_t len);
 
 #endif /* TDXUP_IMAGE_H */

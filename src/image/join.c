@@ -15,6 +15,11 @@
  * it never verifies the result. For format 0x200 the same pages get the
  * 0x200 header instead (seamldr.md 6.2).
  *
+ * One reading differs: Intel's blob_structure.txt calls any pages between
+ * the sigstruct page and the module "reserved3" (N pages, N = 0 so far),
+ * while seamldr.md 6.1 and the v8 kernel count them as sigstruct pages.
+ * A join always writes N = 0, where the two agree.
+ *
  * The joined image is verified like any other (image_facts_get) before it
  * is handed back: an image that cannot verify is never produced.
  */

@@ -46,8 +46,31 @@ int tdx_image_assemble(unsigned int version, const uint8_t *sig, size_t sig_len,
 int tdx_image_convert(const uint8_t *in, size_t len, unsigned int to,
 		      uint8_t **out, char *err, size_t errlen);
 
-/* Read a whole file (malloc'ed); -errno. */
+struct image_facts;	/* tdxup/catalog.h */
+
+/*
+ * Join a module binary and its sigstruct (Intel's separate_files/) into a
+ * TDX-BLOB of format 0x100 (byte for byte what Intel's blob_join.sh writes)
+ * or 0x200 (the same pages, the 0x200 header). sig is the 2048-byte
+ * sigstruct, or a 4096-byte page whose second half is zero; bin is 1..496
+ * whole 4 KiB pages. The result is verified with image_facts_get() (checksum,
+ * sigstruct, RSA signature, seamhash) and only handed back if intact; facts
+ * (may be NULL) receives what was found. Returns 0 with a malloc'ed image
+ * in *out, -EINVAL with a reason in err (bad input, or the check that
+ * failed), or -ENOMEM.
+ */
+int tdx_image_join(const uint8_t *bin, size_t bin_len, const uint8_t *sig, size_t sig_len,
+		   unsigned int format, uint8_t **out, size_t *out_len,
+		   struct image_facts *facts, char *err, size_t errlen);
+
+/*
+ * Read a whole regular file (malloc'ed), at most READ_FILE_MAX; -errno. Anything
+ * else is refused without blocking: a directory is -EISDIR, any other
+ * non-regular file (a FIFO, a device, a socket) -EINVAL, too large -EFBIG.
+ */
 int read_file(const char *path, uint8_t **buf, size_t *len);
+/* Images are bounded lower (16 MiB); read_file also reads other inputs. */
+#define READ_FILE_MAX		(64u << 20)
 int write_file(const char *path, const uint8_t *buf, size_t len);
 
 #endif /* TDXUP_IMAGE_H */

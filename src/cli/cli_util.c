@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "tdxup/image.h"
@@ -177,11 +178,32 @@ int cli_parse_hex32(const char *s, uint32_t *v)
 	return 0;
 }
 
+/* What a path is, for an error message; stat() never blocks on a FIFO. */
+static const char *file_kind(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return "not a regular file";
+	if (S_ISFIFO(st.st_mode))
+		return "a FIFO, not a regular file";
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return "a device, not a regular file";
+	if (S_ISSOCK(st.st_mode))
+		return "a socket, not a regular file";
+	return "not a regular file";
+}
+
 int cli_read_file(const char *path, uint8_t **buf, size_t *len)
 {
 	int ret = read_file(path, buf, len);
 
-	if (ret)
+	/* read_file's -EINVAL is always "not a regular file". */
+	if (ret == -EINVAL)
+		cli_err("%s: %s", path, file_kind(path));
+	else if (ret == -EFBIG)
+		cli_err("%s: too large (more than %u MiB)", path, READ_FILE_MAX >> 20);
+	else if (ret)
 		cli_err("%s: %s", path, strerror(-ret));
 	return ret;
 }

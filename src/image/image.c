@@ -21,8 +21,6 @@
 #define PAGE_SIZE_4K		4096u
 /* Published blobs are under 1 MiB; 16 MiB bounds a bad file cheaply (inferred). */
 #define TDX_IMAGE_MAX_SIZE	(16u << 20)
-/* read_file is also used for other inputs; bound it a little higher. */
-#define READ_FILE_MAX		(64u << 20)
 
 uint16_t tdx_image_word_sum(const uint8_t *buf, size_t len)
 {
@@ -263,8 +261,15 @@ static int read_fd(int fd, uint8_t **buf, size_t *len)
 	uint8_t *p = NULL, *q;
 	ssize_t r;
 
-	/* st_size is a hint only: sysfs and pipes report 0 or a page. */
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	/* A FIFO or a terminal could block forever, a device never end. */
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	/* st_size is a hint only: procfs reports 0 and the file may grow. */
+	if (st.st_size > 0) {
 		if ((uint64_t)st.st_size > READ_FILE_MAX)
 			return -EFBIG;
 		cap = (size_t)st.st_size + 1;
@@ -312,7 +317,12 @@ int read_file(const char *path, uint8_t **buf, size_t *len)
 {
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO with no writer would otherwise wait for
+	 * one; O_NOCTTY: a terminal must not become our controlling one. A
+	 * regular file reads the same either way.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	ret = read_fd(fd, buf, len);

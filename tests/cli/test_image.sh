@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tdxup image: build, list, inspect, verify (incl. tampering), convert, bad input.
+# tdxup image: build, list, inspect, verify (incl. tampering), convert, join, bad input.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.bash"
@@ -158,6 +158,66 @@ run 1 image verify "$TMP/intel.img" --json
 json 'j["failed"] == ["signature", "key"]'
 json '[c["result"] for c in j["checks"]] == ["ok", "ok", "ok", "FAILED", "ok", "FAILED"]'
 run 0 image convert --to 0x200 "$TMP/intel.img" "$TMP/intel200.img"
+
+# ---- join: Intel's separate_files/ (BIN + 2 KiB SIGSTRUCT) into a verified image
+head -c 6144 "$TMP/m0x100.img" | tail -c 2048 >"$TMP/j.sigstruct"
+tail -c +8193 "$TMP/m0x100.img" >"$TMP/j.bin"
+run 0 image join "$TMP/j.bin" "$TMP/j.sigstruct" -o "$TMP/j100.img"
+[ "$(cat "$TMP/out")" = "wrote $TMP/j100.img: format 0x100, 94208 bytes, 21 module pages, verified (tdxup test key)" ] ||
+	fail "join output: $(cat "$TMP/out")"
+[ ! -s "$TMP/err" ] || fail "join wrote to stderr: $(cat "$TMP/err")"
+cmp "$TMP/j100.img" "$TMP/m0x100.img" || fail "joined 0x100 differs from the 0x100 build"
+run 0 image join --format 0x200 --json -o "$TMP/j200.img" "$TMP/j.bin" "$TMP/j.sigstruct"
+SEAMHASH=$(python3 -c 'import hashlib,sys; print(hashlib.sha384(open(sys.argv[1],"rb").read()).hexdigest())' "$TMP/j.bin")
+json "j == {'output': '$TMP/j200.img', 'format': '0x200', 'size': 94208, 'module_pages': 21, 'seamhash': '$SEAMHASH'}"
+cmp "$TMP/j200.img" "$TMP/m0x200.img" || fail "joined 0x200 differs from the 0x200 build"
+run 0 image verify "$TMP/j200.img"
+# Usage errors: exit 2, nothing written.
+run 2 image join "$TMP/j.bin" "$TMP/j.sigstruct"
+has err "tdxup: image join: -o OUT is required"
+run 2 image join "$TMP/j.bin" -o "$TMP/never.img"
+has err "tdxup: image join: expected BIN and SIGSTRUCT"
+run 2 image join "$TMP/j.bin" "$TMP/j.sigstruct" "$TMP/j.bin" -o "$TMP/never.img"
+has err "tdxup: image join: expected BIN and SIGSTRUCT"
+run 2 image join --format 0x300 "$TMP/j.bin" "$TMP/j.sigstruct" -o "$TMP/never.img"
+has err "tdxup: image join: --format must be 0x100 or 0x200, not '0x300'"
+run 2 image join "$TMP/j.bin" "$TMP/j.sigstruct" -o
+has err "option '-o' needs an argument"
+run 2 image join --frobnicate "$TMP/j.bin" "$TMP/j.sigstruct" -o "$TMP/never.img"
+has err "unknown option '--frobnicate'"
+# A FIFO (no writer) or a directory as input is refused, at once.
+mkfifo "$TMP/fifo"
+rc=0
+timeout 10 "$TDXUP" image join "$TMP/fifo" "$TMP/j.sigstruct" -o "$TMP/never.img" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "join with a FIFO BIN exited $rc (124: it hung)"
+[ "$(cat "$TMP/err")" = "tdxup: $TMP/fifo: a FIFO, not a regular file" ] || fail "FIFO: $(cat "$TMP/err")"
+rc=0
+timeout 10 "$TDXUP" image join "$TMP/j.bin" "$TMP/fifo" -o "$TMP/never.img" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "join with a FIFO SIGSTRUCT exited $rc (124: it hung)"
+has err "tdxup: $TMP/fifo: a FIFO, not a regular file"
+run 1 image join "$TMP/j.bin" "$TMP" -o "$TMP/never.img"
+[ "$(cat "$TMP/err")" = "tdxup: $TMP: Is a directory" ] || fail "directory: $(cat "$TMP/err")"
+# Bad input and images that would not verify: named, and OUT never written.
+head -c 2047 "$TMP/j.sigstruct" >"$TMP/short.sigstruct"
+run 1 image join "$TMP/j.bin" "$TMP/short.sigstruct" -o "$TMP/never.img"
+has err "image join: $TMP/j.bin + $TMP/short.sigstruct: sigstruct is 2047 bytes: expected 2048"
+: >"$TMP/empty.bin"
+run 1 image join "$TMP/empty.bin" "$TMP/j.sigstruct" -o "$TMP/never.img"
+has err "$TMP/j.sigstruct: module binary is empty"
+cp "$TMP/j.bin" "$TMP/t.bin"
+poke "$TMP/t.bin" 5000
+run 1 image join "$TMP/t.bin" "$TMP/j.sigstruct" -o "$TMP/never.img" --format 0x200
+has err "joined image does not verify: seamhash mismatch: SHA-384 of the 21 module pages differs from the sigstruct"
+cp "$TMP/j.sigstruct" "$TMP/t.sigstruct"
+poke "$TMP/t.sigstruct" 600			# the signature
+run 1 image join "$TMP/j.bin" "$TMP/t.sigstruct" -o "$TMP/never.img"
+has err "joined image does not verify: bad signature: RSA-3072 verification of the sigstruct failed"
+[ ! -e "$TMP/never.img" ] || fail "a failed join wrote OUT"
+echo old >"$TMP/keep.img"
+run 1 image join "$TMP/t.bin" "$TMP/j.sigstruct" -o "$TMP/keep.img"
+[ "$(cat "$TMP/keep.img")" = old ] || fail "a failed join clobbered the existing OUT"
+rm "$TMP/keep.img" "$TMP/fifo"
+[ -z "$(find "$TMP" -name '*.img.*')" ] || fail "temporary files left: $(find "$TMP" -name '*.img.*')"
 
 # ---- bad input
 run 1 image verify "$TMP/missing.img"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The emulated TD guest's step (see include/tdxup/guest.h). */
+/* The emulated TD guest's step (see emu/include/emu/guest.h). */
 #include "emu/guest.h"
 #include "tdxup/seamldr_abi.h"
 

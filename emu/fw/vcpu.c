@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * vCPU leaves: VP.CREATE, VP.ADDCX, VP.INIT, VP.ENTER, VP.FLUSH. VP.ENTER
- * runs one step of the emulated guest (include/tdxup/guest.h) and exits
+ * runs one step of the emulated guest (emu/include/emu/guest.h) and exits
  * with a TDG.VP.VMCALL that reports the guest's progress.
  */
 #include <string.h>

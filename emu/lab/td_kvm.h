@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One TD as a VMM holds it: built, measured, run and torn down through
- * KVM's TD-build interface (tdxup/kvm.h). The lab's actors (lab.c) and the
+ * KVM's TD-build interface (emu/kvm.h). The lab's actors (lab.c) and the
  * serving host's workload (workload.c) share it and keep their own logging
  * and accounting around the calls. Each call makes exactly the SEAMCALLs
  * its ioctls make, on vmm->cpu, and draws no random numbers, so a caller's

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The serving host's workload: TD builders and running TDs on real
- * threads, going through KVM's TD-build interface (tdxup/kvm.h) exactly as
+ * threads, going through KVM's TD-build interface (emu/kvm.h) exactly as
  * a VMM would, so that an update arriving over the mount meets builds in
  * flight (device-busy under v8, silent MRTD corruption under mainline with
  * an affected module pair, failed builds under detect).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * FUSE front end of the in-process sysfs: every FUSE operation maps one to
- * one onto the tree's path API (include/tdxup/sysfs.h), so a client on the
+ * one onto the tree's path API (emu/include/emu/sysfs.h), so a client on the
  * mount meets the same handlers, offsets and errors as the in-process tests.
  *
  * Choices, each made so the mount behaves like sysfs rather than a disk:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * P-SEAMLDR ABI, sigstruct and TDX-BLOB layouts: ../shared/spec/seamldr.md.
+ * P-SEAMLDR ABI, sigstruct and TDX-BLOB layouts (docs/facts.md).
  * Structures that firmware reads from physical memory are described by byte
  * offsets (and read with the le*() helpers), never by casting a C struct
  * over the bytes, so that the layout in this file is exactly the spec's.

@@ -2,7 +2,7 @@
 /*
  * The TDX module's SEAMCALL ABI: leaf numbers, status codes, operand IDs,
  * metadata field IDs and TDX_FEATURES0 bits. Every value here is taken from
- * ../shared/spec/tdx-module.md; names follow the spec (and Linux where the
+ * docs/facts.md (from the TDX module ABI specification); names follow the spec (and Linux where the
  * two differ only in spelling) so that spec and code read alike.
  */
 #ifndef TDXUP_TDX_ABI_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Emulated physical memory (include/tdxup/physmem.h): frame 0 is never
+ * Emulated physical memory (emu/include/emu/physmem.h): frame 0 is never
  * handed out, frames come back zeroed, mapping refuses anything outside an
  * allocated frame, and allocation of many frames is all or nothing.
  */

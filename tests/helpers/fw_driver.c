@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * A minimal host-side driver of the emulated SEAM firmware (see
- * tdxup/fw_driver.h). Pages the driver gives to the firmware are never freed
+ * tests/helpers/fw_driver.h). Pages the driver gives to the firmware are never freed
  * here: they belong to the TD or the module until the platform goes away,
  * which is all the demo and the benchmarks need.
  */

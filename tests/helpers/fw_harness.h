@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test harness for the firmware layer: a cmocka layer over the host-side
- * firmware driver (tdxup/fw_driver.h), which reaches the emulated platform
+ * firmware driver (tests/helpers/fw_driver.h), which reaches the emulated platform
  * through seamcall() and physical addresses only, the way the kernel layer
  * does, so firmware tests exercise the real register ABI. Host-side failures
  * (out of emulated memory, a bad catalogue version) fail the test here;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/topology.h"
 #include "fw/seam_internal.h"
 #include "fw/tdx_module.h"
 
@@ -83,9 +84,7 @@ unsigned int seam_nr_packages(const struct seam_platform *p)
 
 unsigned int seam_lp_package(const struct seam_platform *p, unsigned int lp)
 {
-	unsigned int per_pkg = (p->cfg.nr_lps + p->cfg.nr_packages - 1) / p->cfg.nr_packages;
-
-	return lp / per_pkg;
+	return topology_lp_package(lp, p->cfg.nr_lps, p->cfg.nr_packages);
 }
 
 static uint64_t module_seamcall(struct seam_platform *p, unsigned int lp, uint64_t rax,

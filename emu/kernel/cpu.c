@@ -16,6 +16,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
+#include "emu/topology.h"
 #include "kernel/kernel.h"
 
 /*
@@ -457,7 +458,6 @@ static void stoppers_stop(struct tdx_host *h)
 int cpus_init(struct tdx_host *h)
 {
 	struct host_cpus *c = &h->cpus;
-	unsigned int per_pkg = (h->cfg.nr_cpus + h->cfg.nr_packages - 1) / h->cfg.nr_packages;
 
 	c->nr = h->cfg.nr_cpus;
 	c->cpu = calloc(c->nr, sizeof(*c->cpu));
@@ -467,7 +467,7 @@ int cpus_init(struct tdx_host *h)
 	pthread_cond_init(&c->cond, NULL);
 	for (unsigned int i = 0; i < c->nr; i++) {
 		c->cpu[i].id = i;
-		c->cpu[i].package = i / per_pkg;
+		c->cpu[i].package = topology_lp_package(i, c->nr, h->cfg.nr_packages);
 		c->cpu[i].online = true;
 	}
 	/* Real stopper threads only for the threads driver, never cooperative. */

@@ -28,7 +28,7 @@ struct seam_args {
 
 struct seam_platform_config {
 	unsigned int nr_lps;		/* logical processors, 1..SEAM_MAX_LPS */
-	unsigned int nr_packages;	/* LPs are split evenly, in order */
+	unsigned int nr_packages;	/* 1..nr_lps; emu/topology.h splits the LPs */
 	uint32_t cpu_fms;		/* CPUID.1.EAX of every socket */
 	uint16_t seamldr_major, seamldr_minor, seamldr_update;
 	uint32_t num_remaining_updates;	/* free SEAMDB entries */

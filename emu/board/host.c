@@ -265,6 +265,10 @@ void tdx_host_inject(struct tdx_host *h, enum host_fault f, unsigned int arg)
 	case HOST_FAULT_RND_NO_ENTROPY:
 		seam_inject_rnd_no_entropy(h->plat, arg);
 		break;
+	case HOST_FAULT_MIG_INTERRUPTED:
+		/* A module without the counter has nothing to refuse with. */
+		seam_set_mig_interrupted(h->plat, (uint16_t)arg);
+		break;
 	}
 }
 

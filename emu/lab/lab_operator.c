@@ -67,6 +67,9 @@ static void arm_faults(struct lab *lab, unsigned int round)
 		case LAB_FAULT_RND_NO_ENTROPY:
 			tdx_host_inject(lab->h, HOST_FAULT_RND_NO_ENTROPY, f->arg);
 			break;
+		case LAB_FAULT_MIG_INTERRUPTED:
+			tdx_host_inject(lab->h, HOST_FAULT_MIG_INTERRUPTED, f->arg);
+			break;
 		case LAB_FAULT_OFFLINE_CPU:
 			if (!tdx_host_cpu_offline(lab->h, f->arg))
 				lab_note(lab, "host: CPU %u offline", f->arg);

@@ -10,11 +10,11 @@
 #include "kernel/kernel.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
+#include "tdxup/td_abi.h"
 
 #define TDX_GLOBAL_HKID		1
 #define TDX_FIRST_TD_HKID	2
 #define TDX_NR_HKIDS		64
-#define TDMR_INFO_ALIGN		512
 
 /* tdx_status_name() is NULL for a status it does not know; %s must not get NULL. */
 static const char *status_name(uint64_t status)
@@ -161,7 +161,7 @@ bool tdx_supports_runtime_update(struct tdx_host *h)
 static int config_tdmrs(struct tdx_host *h, unsigned int cpu)
 {
 	uint64_t mem = physmem_nr_frames(h->pm) << PAGE_SHIFT;
-	uint64_t size = (mem + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	uint64_t size = (mem + TDMR_GRANULE - 1) & ~(TDMR_GRANULE - 1);
 	struct seam_args a = { 0 };
 	uint8_t *info, *array;
 	int ret;
@@ -171,8 +171,8 @@ static int config_tdmrs(struct tdx_host *h, unsigned int cpu)
 		return ret;
 	info = physmem_map(h->pm, h->tdx.tdmr_pages[0], PAGE_SIZE);
 	array = physmem_map(h->pm, h->tdx.tdmr_pages[1], PAGE_SIZE);
-	put_le64(info, 0);
-	put_le64(info + 8, size);
+	put_le64(info + TDMR_INFO_BASE, 0);
+	put_le64(info + TDMR_INFO_SIZE, size);
 	put_le64(array, h->tdx.tdmr_pages[0]);
 	a.rcx = h->tdx.tdmr_pages[1];
 	a.rdx = 1;

@@ -20,10 +20,6 @@
 /* A host-side failure, not a firmware status (class 0xFF, like Linux's). */
 #define FWD_ENOMEM		0x8000FF000000000CULL
 
-/* TDH.MNG.RD field IDs the driver reads (inferred encodings, emu/fw/td.c). */
-#define FWD_TD_FIELD_MRTD0		0x1310000300000000ULL	/* + 0..5 */
-#define FWD_TD_FIELD_MRTD_CTX_VERSION	0x9310000100000030ULL
-
 uint64_t fwd_call(struct seam_platform *p, unsigned int lp, uint16_t leaf, uint8_t ver,
 		  struct seam_args *a);
 /* One zeroed page of emulated physical memory. */

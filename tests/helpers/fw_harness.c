@@ -19,6 +19,7 @@
 #include "tdxup/seamldr_abi.h"
 #include "emu/sign.h"
 #include "tdxup/sigstruct.h"
+#include "tdxup/td_abi.h"
 
 /*
  * The driver's own failures are not firmware statuses: no test expects one,
@@ -179,7 +180,7 @@ uint16_t h_td_ctx_version(struct seam_platform *p, struct h_td *td)
 {
 	uint64_t v;
 
-	assert_int_equal(fwd_td_rd(p, td, FWD_TD_FIELD_MRTD_CTX_VERSION, &v), 0);
+	assert_int_equal(fwd_td_rd(p, td, TD_MD_FIELD_MRTD_CONTEXT_VERSION, &v), 0);
 	return (uint16_t)v;
 }
 

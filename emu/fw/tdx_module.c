@@ -13,8 +13,8 @@
 
 /* Metadata constants of our emulated builds (inferred where not in spec 7). */
 #define TDX_VENDOR_ID		0x8086
-#define TDCS_BASE_SIZE		(TDX_TDCS_PAGES * 4096)
-#define TDVPS_BASE_SIZE		(TDX_TDVPS_PAGES * 4096)
+#define TDCS_BASE_SIZE		(TDX_TDCS_PAGES * PAGE_SIZE)
+#define TDVPS_BASE_SIZE		(TDX_TDVPS_PAGES * PAGE_SIZE)
 
 struct tdx_module *tdx_module_create(struct seam_platform *p, const struct module_build *b,
 				     const struct tdx_sysinfo_table *si, unsigned int seamdb_index)

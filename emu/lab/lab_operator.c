@@ -40,7 +40,7 @@ static int make_image(struct lab *lab)
 		return err;
 	for (unsigned int i = 0; i < lab->cfg->nr_faults; i++)
 		if (lab->cfg->faults[i].kind == LAB_FAULT_CORRUPT_IMAGE)
-			lab->image[lab->image_len - 4096 + 100] ^= 0x5A;
+			lab->image[lab->image_len - PAGE_SIZE + 100] ^= 0x5A;
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "tdxup/page.h"
+
 #define BIT_ULL(n)		(1ULL << (n))
 
 /* RAX encoding (spec 1.1) */

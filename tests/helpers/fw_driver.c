@@ -280,7 +280,7 @@ uint64_t fwd_td_sept(struct seam_platform *p, struct fwd_td *td, uint64_t gpa)
 }
 
 uint64_t fwd_td_add_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa,
-			 const uint8_t page[4096], bool measure)
+			 const uint8_t page[PAGE_SIZE], bool measure)
 {
 	struct seam_args a = { .rcx = gpa, .rdx = td->tdr };
 	uint64_t src, ret;
@@ -354,12 +354,12 @@ uint64_t fwd_td_enter(struct seam_platform *p, struct fwd_td *td, unsigned int l
 	return ret;
 }
 
-void fwd_fill_page(uint8_t page[4096], uint64_t seed)
+void fwd_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed)
 {
 	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
 
 	/* xorshift64: any deterministic content will do */
-	for (size_t i = 0; i < 4096; i += 8) {
+	for (size_t i = 0; i < PAGE_SIZE; i += 8) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;

@@ -161,7 +161,7 @@ uint64_t h_td_extend_page(struct seam_platform *p, struct h_td *td, uint64_t gpa
 }
 
 uint64_t h_td_add_page(struct seam_platform *p, struct h_td *td, uint64_t gpa,
-		       const uint8_t page[4096], bool measure)
+		       const uint8_t page[PAGE_SIZE], bool measure)
 {
 	return host_ok(fwd_td_add_page(p, td, gpa, page, measure));
 }
@@ -213,7 +213,7 @@ uint64_t h_install_and_update(struct seam_platform *p, const char *version,
 	return ret ? ret : fwd_sys_update(p, (uint8_t)update_ver, r9);
 }
 
-void h_fill_page(uint8_t page[4096], uint64_t seed)
+void h_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed)
 {
 	fwd_fill_page(page, seed);
 }

@@ -5,6 +5,8 @@
  * does at boot, and registers the tdx_host device in its sysfs tree.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,11 +90,42 @@ static int bios_load_module(struct tdx_host *h)
 
 /* ---- create / destroy ------------------------------------------------ */
 
+/* A refusal before the host exists: no host_log yet, but the same sinks. */
+static void config_log(const struct tdx_host_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void config_log(const struct tdx_host_config *cfg, const char *fmt, ...)
+{
+	const struct kthread_ops *kt = cfg->kt ? cfg->kt : kthread_default_ops();
+	char line[256];
+	struct host_event ev = { .kind = HOST_EV_LOG, .cpu = -1, .text = line };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (cfg->log_to_stderr)
+		fprintf(stderr, "%s\n", line);
+	if (cfg->hooks.event) {
+		ev.at_us = kt->now_us(kt->ctx);
+		cfg->hooks.event(cfg->hooks.ctx, &ev);
+	}
+}
+
 static int check_config(const struct tdx_host_config *cfg)
 {
 	if (!cfg->nr_cpus || cfg->nr_cpus > SEAM_MAX_LPS || !cfg->nr_packages ||
-	    cfg->nr_packages > SEAM_MAX_PACKAGES || cfg->nr_packages > cfg->nr_cpus)
+	    cfg->nr_packages > SEAM_MAX_PACKAGES)
 		return -EINVAL;
+	/*
+	 * A package without a CPU cannot run its SYS.KEY.CONFIG, so TDX
+	 * could never come up: refuse before booting anything.
+	 */
+	if (cfg->nr_packages > cfg->nr_cpus) {
+		config_log(cfg, "host: %u CPUs cannot populate %u packages: every package needs a CPU",
+			   cfg->nr_cpus, cfg->nr_packages);
+		return -EINVAL;
+	}
 	if ((unsigned int)cfg->profile > KERNEL_PROFILE_DETECT ||
 	    (unsigned int)cfg->driver > LOCKSTEP_SERIAL ||
 	    (unsigned int)cfg->layout > SYSFS_LAYOUT_LEGACY)
@@ -231,6 +264,10 @@ void tdx_host_inject(struct tdx_host *h, enum host_fault f, unsigned int arg)
 		break;
 	case HOST_FAULT_RND_NO_ENTROPY:
 		seam_inject_rnd_no_entropy(h->plat, arg);
+		break;
+	case HOST_FAULT_MIG_INTERRUPTED:
+		/* A module without the counter has nothing to refuse with. */
+		seam_set_mig_interrupted(h->plat, (uint16_t)arg);
 		break;
 	}
 }

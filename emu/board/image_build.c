@@ -18,7 +18,6 @@
 #include "emu/sign.h"
 #include "tdxup/sigstruct.h"
 
-#define PAGE_SIZE_4K		4096u
 /*
  * Filler after the descriptor: SHA-384(descriptor || le32 counter) blocks,
  * so that every build field changes the seamhash and the same build always
@@ -67,7 +66,7 @@ int module_binary_build(const struct module_build *b, uint8_t **bin, size_t *len
 	module_desc_encode(b, desc);
 	if (module_desc_decode(desc, sizeof(desc), &check))
 		return -EINVAL;
-	size = (size_t)b->nr_module_pages * PAGE_SIZE_4K;
+	size = (size_t)b->nr_module_pages * PAGE_SIZE;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -156,7 +155,7 @@ int module_image_build(const struct module_build *b, const struct module_image_o
 	if (ret)
 		return ret;
 	/* One sigstruct page: the 2 KiB sigstruct, then 2 KiB of zeros. */
-	sigpage = calloc(1, PAGE_SIZE_4K);
+	sigpage = calloc(1, PAGE_SIZE);
 	if (!sigpage) {
 		ret = -ENOMEM;
 		goto out;
@@ -168,7 +167,7 @@ int module_image_build(const struct module_build *b, const struct module_image_o
 	ret = sigstruct_sign_test_key(sigpage);
 	if (ret)
 		goto out;
-	ret = tdx_image_assemble(format, sigpage, PAGE_SIZE_4K, bin, bin_len, img, len);
+	ret = tdx_image_assemble(format, sigpage, PAGE_SIZE, bin, bin_len, img, len);
 out:
 	free(sigpage);
 	free(bin);

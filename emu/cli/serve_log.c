@@ -105,6 +105,7 @@ const char *serve_fault_name(enum host_fault f)
 	case HOST_FAULT_LP_INIT:		return "lp-init";
 	case HOST_FAULT_SYS_UPDATE:		return "sys-update";
 	case HOST_FAULT_RND_NO_ENTROPY:		return "no-entropy";
+	case HOST_FAULT_MIG_INTERRUPTED:	return "mig-interrupted";
 	}
 	return "unknown";
 }

@@ -8,7 +8,7 @@ static uint64_t rotl64(uint64_t v, unsigned int r)
 	return v << r | v >> (64 - r);
 }
 
-void tdx_guest_step(uint8_t page[4096], uint64_t *counter, uint64_t *checksum)
+void tdx_guest_step(uint8_t page[PAGE_SIZE], uint64_t *counter, uint64_t *checksum)
 {
 	uint64_t n = le64(page + GUEST_PAGE_COUNTER) + 1;
 	unsigned int idx = 2 + (unsigned int)((n * 7) % 510);

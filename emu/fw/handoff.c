@@ -19,7 +19,7 @@
 
 static size_t handoff_buffer_size(uint16_t num_handoff_pages)
 {
-	return (size_t)(num_handoff_pages + 1) * 4096 - HANDOFF_HDR_SIZE;
+	return (size_t)(num_handoff_pages + 1) * PAGE_SIZE - HANDOFF_HDR_SIZE;
 }
 
 void handoff_header(const struct seam_platform *p, uint8_t *valid, uint16_t *hv, uint32_t *size)

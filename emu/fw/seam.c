@@ -3,9 +3,11 @@
  * The emulated SEAM platform: LPs, SEAMCALL routing, SEAM_READY, SEAMDB and
  * the hardware-side hooks tests use to stand in for real silicon.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/topology.h"
 #include "fw/seam_internal.h"
 #include "fw/tdx_module.h"
 
@@ -83,9 +85,7 @@ unsigned int seam_nr_packages(const struct seam_platform *p)
 
 unsigned int seam_lp_package(const struct seam_platform *p, unsigned int lp)
 {
-	unsigned int per_pkg = (p->cfg.nr_lps + p->cfg.nr_packages - 1) / p->cfg.nr_packages;
-
-	return lp / per_pkg;
+	return topology_lp_package(lp, p->cfg.nr_lps, p->cfg.nr_packages);
 }
 
 static uint64_t module_seamcall(struct seam_platform *p, unsigned int lp, uint64_t rax,
@@ -198,6 +198,24 @@ void seam_inject_fault(struct seam_platform *p, enum seam_fault f, unsigned int 
 	p->fault = f;
 	p->fault_lp = lp;
 	pthread_mutex_unlock(&p->fw_lock);
+}
+
+/*
+ * The module models no TDH.EXPORT/IMPORT leaves, so an interrupted
+ * migration session is set from outside (inferred): only a module with
+ * update compatibility keeps the counter (tdx-module.md 4).
+ */
+int seam_set_mig_interrupted(struct seam_platform *p, uint16_t n)
+{
+	int ret = -ENODEV;
+
+	pthread_mutex_lock(&p->fw_lock);
+	if (p->mod && p->mod->build.update_compat) {
+		p->mod->g.mig_interrupted_count = n;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&p->fw_lock);
+	return ret;
 }
 
 void seam_inject_rnd_no_entropy(struct seam_platform *p, unsigned int n)

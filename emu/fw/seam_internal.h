@@ -43,7 +43,7 @@ struct pamt_entry {
  * largest handoff the catalogue knows (2.0.x: 24 + 1 pages).
  */
 #define SEAM_DATA_RGN_PAGES	25
-#define SEAM_DATA_RGN_SIZE	(SEAM_DATA_RGN_PAGES * 4096)
+#define SEAM_DATA_RGN_SIZE	(SEAM_DATA_RGN_PAGES * PAGE_SIZE)
 /*
  * The SEAMDB's capacity is what num_remaining_updates counts down; we keep
  * the newest SEAM_SEAMDB_LOG entries for inspection (inferred).

@@ -180,7 +180,7 @@ static uint64_t check_recoverable(struct seam_platform *p, unsigned int lp,
 	if (!update)
 		return SEAMLDR_SUCCESS;
 	handoff_header(p, &valid, &hv, &size);
-	if (!valid || 8ULL + size > (uint64_t)(r->sig.num_handoff_pages + 1) * 4096 ||
+	if (!valid || 8ULL + size > (uint64_t)(r->sig.num_handoff_pages + 1) * PAGE_SIZE ||
 	    hv < r->sig.min_update_hv || hv > r->sig.module_hv)
 		return SEAMLDR_EBADHANDOFF;
 	return SEAMLDR_SUCCESS;
@@ -267,7 +267,7 @@ static uint64_t install_module(struct seam_platform *p, unsigned int lp, struct 
 		p->nr_seamdb = 0;
 		p->num_remaining_updates = p->cfg.num_remaining_updates;
 	} else {
-		size_t keep = (size_t)(r->sig.num_handoff_pages + 1) * 4096;
+		size_t keep = (size_t)(r->sig.num_handoff_pages + 1) * PAGE_SIZE;
 
 		memset(p->data_rgn + keep, 0, sizeof(p->data_rgn) - keep);
 	}

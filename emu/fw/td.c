@@ -221,25 +221,14 @@ uint64_t td_mng_addcx(struct tdx_module *m, unsigned int lp, struct seam_args *a
 
 /* ---- MNG.INIT: the TD-build window opens ----------------------------- */
 
-/* TD_PARAMS (1024 bytes; offsets inferred from the TDX ABI). */
-#define TD_PARAMS_SIZE			1024
-#define TD_PARAMS_ATTRIBUTES		0
-#define TD_PARAMS_XFAM			8
-#define TD_PARAMS_MAX_VCPUS		16
-#define TD_PARAMS_CONFIG_FLAGS		32
-#define TD_PARAMS_TSC_FREQUENCY		40
-#define TD_PARAMS_MRCONFIGID		80
-#define TD_PARAMS_MROWNER		128
-#define TD_PARAMS_MROWNERCONFIG		176
-#define TD_CONFIG_FLAGS_GPAW52		1ULL
-#define MNG_INIT_EVENT_FILTERING	1ULL
-
 static uint64_t check_td_params(struct tdx_module *m, const uint8_t *p)
 {
 	uint64_t attr = le64(p + TD_PARAMS_ATTRIBUTES);
 	uint64_t xfam = le64(p + TD_PARAMS_XFAM);
 	uint16_t max_vcpus = le16(p + TD_PARAMS_MAX_VCPUS);
-	if (!all_zero(p + 20, 4) || !all_zero(p + 42, 38) || !all_zero(p + 224, 32))
+	if (!all_zero(p + TD_PARAMS_RESERVED0, TD_PARAMS_RESERVED0_LEN) ||
+	    !all_zero(p + TD_PARAMS_RESERVED1, TD_PARAMS_RESERVED1_LEN) ||
+	    !all_zero(p + TD_PARAMS_RESERVED2, TD_PARAMS_RESERVED2_LEN))
 		return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
 	if ((attr & ~ATTRIBUTES_FIXED0) || (attr & ATTRIBUTES_FIXED1) != ATTRIBUTES_FIXED1)
 		return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_ATTRIBUTES);
@@ -254,7 +243,7 @@ static uint64_t check_td_params(struct tdx_module *m, const uint8_t *p)
 
 uint64_t td_mng_init(struct tdx_module *m, unsigned int lp, struct seam_args *a)
 {
-	uint64_t tdr_pa = a->rcx & ~MNG_INIT_EVENT_FILTERING;
+	uint64_t tdr_pa = a->rcx & ~TDH_MNG_INIT_EVENT_FILTERING;
 	const uint8_t *params;
 	struct td_ref td;
 	uint8_t *tdcs;
@@ -266,7 +255,7 @@ uint64_t td_mng_init(struct tdx_module *m, unsigned int lp, struct seam_args *a)
 	ret = td_gate(m, &td, TDH_MNG_INIT);
 	if (ret)
 		return ret;
-	if (a->rdx % TD_PARAMS_SIZE)
+	if (a->rdx % TD_PARAMS_ALIGN)
 		return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
 	params = map_shared(m, a->rdx, TD_PARAMS_SIZE);
 	if (!params)
@@ -280,9 +269,9 @@ uint64_t td_mng_init(struct tdx_module *m, unsigned int lp, struct seam_args *a)
 	put_le64(tdcs + TDCS_XFAM, le64(params + TD_PARAMS_XFAM));
 	put_le32(tdcs + TDCS_MAX_VCPUS, le16(params + TD_PARAMS_MAX_VCPUS));
 	put_le16(tdcs + TDCS_TSC_FREQUENCY, le16(params + TD_PARAMS_TSC_FREQUENCY));
-	memcpy(tdcs + TDCS_MRCONFIGID, params + TD_PARAMS_MRCONFIGID, 48);
-	memcpy(tdcs + TDCS_MROWNER, params + TD_PARAMS_MROWNER, 48);
-	memcpy(tdcs + TDCS_MROWNERCONFIG, params + TD_PARAMS_MROWNERCONFIG, 48);
+	memcpy(tdcs + TDCS_MRCONFIGID, params + TD_PARAMS_MRCONFIGID, TD_PARAMS_MR_SIZE);
+	memcpy(tdcs + TDCS_MROWNER, params + TD_PARAMS_MROWNER, TD_PARAMS_MR_SIZE);
+	memcpy(tdcs + TDCS_MROWNERCONFIG, params + TD_PARAMS_MROWNERCONFIG, TD_PARAMS_MR_SIZE);
 	memset(tdcs + TDCS_RTMR, 0, 4 * 48);
 	/* Nothing of TD_PARAMS is hashed: MRTD starts empty. */
 	td_sha_init(m->build.crypto_layout, tdcs + TDCS_SHA_BUFFER);
@@ -522,22 +511,22 @@ static bool td_field(const struct td_ref *td, uint64_t id, uint64_t *val)
 {
 	const uint8_t *tdcs = td->tdcs[0];
 
-	if (id >= TD_FIELD_MRTD0 && id < TD_FIELD_MRTD0 + 6) {
-		*val = le64(tdcs + TDCS_MRTD + 8 * (id - TD_FIELD_MRTD0));
+	if (id >= TD_MD_FIELD_MRTD0 && id < TD_MD_FIELD_MRTD0 + 6) {
+		*val = le64(tdcs + TDCS_MRTD + 8 * (id - TD_MD_FIELD_MRTD0));
 		return true;
 	}
-	if (id >= TD_FIELD_RTMR0 && id < TD_FIELD_RTMR0 + 24) {
-		*val = le64(tdcs + TDCS_RTMR + 8 * (id - TD_FIELD_RTMR0));
+	if (id >= TD_MD_FIELD_RTMR0 && id < TD_MD_FIELD_RTMR0 + 24) {
+		*val = le64(tdcs + TDCS_RTMR + 8 * (id - TD_MD_FIELD_RTMR0));
 		return true;
 	}
 	switch (id) {
-	case TD_FIELD_ATTRIBUTES:	*val = le64(tdcs + TDCS_ATTRIBUTES); return true;
-	case TD_FIELD_XFAM:		*val = le64(tdcs + TDCS_XFAM); return true;
-	case TD_FIELD_OP_STATE:		*val = le32(tdcs + TDCS_OP_STATE); return true;
-	case TD_FIELD_NUM_VCPUS:	*val = le32(tdcs + TDCS_NUM_VCPUS); return true;
-	case TD_FIELD_TSC_OFFSET:	*val = 0; return true;
-	case TD_FIELD_TSC_MULTIPLIER:	*val = 1ULL << 48; return true;
-	case TD_FIELD_MRTD_CONTEXT_VERSION:
+	case TD_MD_FIELD_ATTRIBUTES:	*val = le64(tdcs + TDCS_ATTRIBUTES); return true;
+	case TD_MD_FIELD_XFAM:		*val = le64(tdcs + TDCS_XFAM); return true;
+	case TD_MD_FIELD_OP_STATE:		*val = le32(tdcs + TDCS_OP_STATE); return true;
+	case TD_MD_FIELD_NUM_VCPUS:	*val = le32(tdcs + TDCS_NUM_VCPUS); return true;
+	case TD_MD_FIELD_TSC_OFFSET:	*val = 0; return true;
+	case TD_MD_FIELD_TSC_MULTIPLIER:	*val = 1ULL << 48; return true;
+	case TD_MD_FIELD_MRTD_CONTEXT_VERSION:
 		*val = le16(tdcs + TDCS_MRTD_CTX_VERSION);
 		return true;
 	}

@@ -11,6 +11,7 @@
 #define TDXUP_FW_TD_STRUCT_H
 
 #include "fw/tdx_module.h"
+#include "tdxup/td_abi.h"
 
 /* TDR */
 #define TDR_LIFECYCLE		0x00	/* u8 */
@@ -71,17 +72,6 @@ enum vcpu_state {
 #define SEPT_LEVELS		4	/* GPAW 48 */
 #define GPA_SHARED_BIT		(1ULL << 47)
 #define GPA_MAX			(1ULL << 48)
-
-/* TD metadata field IDs for TDH.MNG.RD (inferred; the spec lists none). */
-#define TD_FIELD_ATTRIBUTES		0x1110000300000000ULL
-#define TD_FIELD_XFAM			0x1110000300000001ULL
-#define TD_FIELD_OP_STATE		0x9110000200000010ULL
-#define TD_FIELD_NUM_VCPUS		0x1110000200000011ULL
-#define TD_FIELD_TSC_OFFSET		0x1110000300000020ULL
-#define TD_FIELD_TSC_MULTIPLIER		0x1110000300000021ULL
-#define TD_FIELD_MRTD_CONTEXT_VERSION	0x9310000100000030ULL
-#define TD_FIELD_MRTD0			0x1310000300000000ULL	/* + 0..5 */
-#define TD_FIELD_RTMR0			0x1310000300000010ULL	/* + 6*i + j */
 
 /* A TD as one leaf sees it: the TDR and its TDCS pages, mapped. */
 struct td_ref {

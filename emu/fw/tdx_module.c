@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "fw/tdx_module.h"
+#include "tdxup/td_abi.h"
 
 /* Metadata constants of our emulated builds (inferred where not in spec 7). */
 #define TDX_VENDOR_ID		0x8086
-#define TDCS_BASE_SIZE		(TDX_TDCS_PAGES * 4096)
-#define TDVPS_BASE_SIZE		(TDX_TDVPS_PAGES * 4096)
+#define TDCS_BASE_SIZE		(TDX_TDCS_PAGES * PAGE_SIZE)
+#define TDVPS_BASE_SIZE		(TDX_TDVPS_PAGES * PAGE_SIZE)
 
 struct tdx_module *tdx_module_create(struct seam_platform *p, const struct module_build *b,
 				     const struct tdx_sysinfo_table *si, unsigned int seamdb_index)
@@ -88,12 +89,7 @@ static uint64_t sys_lp_init(struct tdx_module *m, unsigned int lp, struct seam_a
 
 /* ---- SYS.CONFIG, SYS.KEY.CONFIG, SYS.TDMR.INIT ------------------------ */
 
-/*
- * TDMR_INFO (inferred, minimal): base u64 at 0, size u64 at 8, 512-byte
- * aligned. Bases and sizes are 1 GiB multiples; PAMT is not carved out.
- */
-#define TDMR_INFO_ALIGN		512
-#define TDMR_GRANULE		(1ULL << 30)
+/* TDMR_INFO (tdxup/td_abi.h): PAMT is not carved out (inferred). */
 
 static uint64_t read_tdmrs(struct tdx_module *m, uint64_t array_pa, uint64_t count,
 			   struct tdmr_entry *out)
@@ -110,12 +106,12 @@ static uint64_t read_tdmrs(struct tdx_module *m, uint64_t array_pa, uint64_t cou
 		return tdx_operand(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_RCX);
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t pa = le64(array + i * 8);
-		const uint8_t *info = (pa % TDMR_INFO_ALIGN) ? NULL : physmem_map(pm, pa, 16);
+		const uint8_t *info = (pa % TDMR_INFO_ALIGN) ? NULL : physmem_map(pm, pa, TDMR_INFO_LEN);
 
 		if (!info)
 			return tdx_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-		out[i].base = le64(info);
-		out[i].size = le64(info + 8);
+		out[i].base = le64(info + TDMR_INFO_BASE);
+		out[i].size = le64(info + TDMR_INFO_SIZE);
 		out[i].initialized = false;
 		if (out[i].base % TDMR_GRANULE || !out[i].size || out[i].size % TDMR_GRANULE ||
 		    out[i].base + out[i].size < out[i].base)

@@ -7,7 +7,7 @@
 
 #define TDX_MAX_HKIDS		64	/* KOT entries, HKID 1..63 (inferred) */
 #define TDX_MAX_TDMRS		64
-#define TDX_TDCS_PAGES		6	/* TDCS_BASE_SIZE / 4096 */
+#define TDX_TDCS_PAGES		6	/* TDCS_BASE_SIZE / PAGE_SIZE */
 #define TDX_TDVPS_PAGES		4	/* TDVPR + 3 TDCX (inferred) */
 
 /*

@@ -16,6 +16,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
+#include "emu/topology.h"
 #include "kernel/kernel.h"
 
 /*
@@ -258,6 +259,7 @@ struct stopper {
 struct stopper_set {
 	atomic_uint kick;		/* futex word: bumped when work or exit is posted */
 	atomic_bool exit;
+	unsigned int nr_started;	/* threads to join: cpu[0 .. nr_started) */
 	struct stopper cpu[];
 };
 
@@ -412,31 +414,7 @@ int stop_machine_lockstep(struct tdx_host *h, lockstep_step_fn step, void *data)
 
 /* ---- init ---------------------------------------------------------- */
 
-static int stoppers_start(struct tdx_host *h)
-{
-	struct host_cpus *c = &h->cpus;
-	struct stopper_set *set;
-
-	set = calloc(1, sizeof(*set) + c->nr * sizeof(set->cpu[0]));
-	if (!set)
-		return -ENOMEM;
-	c->stoppers = set->cpu;
-	for (unsigned int i = 0; i < c->nr; i++) {
-		struct stopper *s = &set->cpu[i];
-		int ret;
-
-		s->set = set;
-		s->h = h;
-		s->cpu = i;
-		ret = h->kt->start(h->kt->ctx, stopper_fn, s, "migration", &s->thread);
-		if (ret) {
-			c->nr = i;	/* stop only those started */
-			return ret;
-		}
-	}
-	return 0;
-}
-
+/* Joins exactly the threads started, so it also unwinds a partial start. */
 static void stoppers_stop(struct tdx_host *h)
 {
 	struct host_cpus *c = &h->cpus;
@@ -448,16 +426,47 @@ static void stoppers_stop(struct tdx_host *h)
 	atomic_store(&set->exit, true);
 	atomic_fetch_add(&set->kick, 1);
 	futex_wake_all(&set->kick);
-	for (unsigned int i = 0; i < c->nr; i++)
+	for (unsigned int i = 0; i < set->nr_started; i++)
 		h->kt->join(h->kt->ctx, set->cpu[i].thread);
 	free(set);
 	c->stoppers = NULL;
 }
 
+/*
+ * One stopper per CPU, or none: a stop_machine with a CPU missing its
+ * stopper would wait for that CPU's ack forever. The CPU count stays the
+ * host's; the set counts the threads it owns.
+ */
+static int stoppers_start(struct tdx_host *h)
+{
+	struct host_cpus *c = &h->cpus;
+	struct stopper_set *set;
+	int ret;
+
+	set = calloc(1, sizeof(*set) + c->nr * sizeof(set->cpu[0]));
+	if (!set)
+		return -ENOMEM;
+	c->stoppers = set->cpu;
+	for (unsigned int i = 0; i < c->nr; i++) {
+		struct stopper *s = &set->cpu[i];
+
+		s->set = set;
+		s->h = h;
+		s->cpu = i;
+		ret = h->kt->start(h->kt->ctx, stopper_fn, s, "migration", &s->thread);
+		if (ret)
+			goto err;
+		set->nr_started++;
+	}
+	return 0;
+err:
+	stoppers_stop(h);
+	return ret;
+}
+
 int cpus_init(struct tdx_host *h)
 {
 	struct host_cpus *c = &h->cpus;
-	unsigned int per_pkg = (h->cfg.nr_cpus + h->cfg.nr_packages - 1) / h->cfg.nr_packages;
 
 	c->nr = h->cfg.nr_cpus;
 	c->cpu = calloc(c->nr, sizeof(*c->cpu));
@@ -467,7 +476,7 @@ int cpus_init(struct tdx_host *h)
 	pthread_cond_init(&c->cond, NULL);
 	for (unsigned int i = 0; i < c->nr; i++) {
 		c->cpu[i].id = i;
-		c->cpu[i].package = i / per_pkg;
+		c->cpu[i].package = topology_lp_package(i, c->nr, h->cfg.nr_packages);
 		c->cpu[i].online = true;
 	}
 	/* Real stopper threads only for the threads driver, never cooperative. */

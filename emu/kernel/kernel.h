@@ -126,7 +126,7 @@ struct tdx_sys_info {
 };
 
 struct tdx_state {
-	pthread_mutex_t lock;		/* sysinit_lock + readers of sysinfo */
+	pthread_mutex_t lock;		/* sysinit_lock + readers of sysinfo (order: 6) */
 	bool initialized;		/* tdx_module_initialized */
 	bool sysinit_done;
 	int sysinit_ret;
@@ -171,6 +171,43 @@ void tdx_host_device_exit(struct tdx_host *h);
 
 /* ---- the host ---- */
 
+/*
+ * Lock order of the kernel layer, outermost first. A lock may be taken
+ * while holding only locks above it.
+ *
+ *  1. An open attribute file's lock (emu/sysfs, kernfs's of->mutex): show
+ *     and store run under it, so everything below nests inside it.
+ *  2. KVM: vcpu->mutex, then kvm->lock (a vCPU ioctl takes both, a VM
+ *     ioctl only kvm->lock).
+ *     fw_upload (fw_upload.c): worker_lock, then fw_lock, then the core's
+ *     progress lock. worker_lock is held while joining a worker that may
+ *     still take the other two on its way out. The worker runs the
+ *     driver's write op holding none of them, so an update nests under
+ *     no fw_upload lock.
+ *  3. update_lock: one update at a time (seamldr_install_module).
+ *  4. cpus_read_lock(): the hotplug read side. The update takes it under
+ *     update_lock, KVM's TD creation under kvm->lock.
+ *  5. A CPU hold (cpu_hold, the preempt-disabled section around a
+ *     SEAMCALL), or stop_machine, which takes every online CPU. Nothing
+ *     above may be taken while a CPU is held: stop_machine runs under
+ *     update_lock and cpus_read_lock and waits for every hold to end, so
+ *     a holder waiting for either would never be let go.
+ *  6. Inside a held CPU or stop_machine, the kernel's spinlocks and
+ *     sysinit_lock, never nested with each other: seamldr_lock (P-SEAMLDR
+ *     calls), tdx.lock (sysinit_lock: SYS.INIT once, under it one
+ *     SEAMCALL), and the lockstep ack lock (cpu.c, update_data.lock). tdx.lock
+ *     is also taken without a CPU (sysinfo readers, HKID allocation under
+ *     kvm->lock), so it must never be held while taking a CPU.
+ *  7. Leaves, taken last and held across no other lock: cpus.lock (the
+ *     CPUs' own bookkeeping, inside cpu_hold, cpus_read_lock and
+ *     stop_machine), stats_lock, the lab's event hooks.
+ *
+ * Why: this mirrors Linux, where mutexes (kvm->lock, the fw_upload and
+ * update mutexes) come before cpus_read_lock, which comes before the
+ * non-sleeping regions (preempt off, stop_machine) and the raw spinlocks
+ * inside them. A sleeping lock taken inside a preempt-off region is a bug
+ * there; here it is a deadlock with stop_machine.
+ */
 struct tdx_host {
 	struct tdx_host_config cfg;
 	const struct profile_desc *profile;
@@ -179,13 +216,13 @@ struct tdx_host {
 	struct physmem *pm;
 	struct host_cpus cpus;
 	struct tdx_state tdx;
-	pthread_mutex_t seamldr_lock;	/* serialises P-SEAMLDR calls */
-	pthread_mutex_t update_lock;	/* one update at a time */
+	pthread_mutex_t seamldr_lock;	/* serialises P-SEAMLDR calls (order: 6) */
+	pthread_mutex_t update_lock;	/* one update at a time (order: 3) */
 	struct sysfs_tree *sysfs;
 	struct sysfs_node *tdx_host_dev;
 	struct fw_upload *fwl;
 	struct fw_upload *fwl_legacy;
-	pthread_mutex_t stats_lock;
+	pthread_mutex_t stats_lock;	/* a leaf (order: 7) */
 	struct tdx_host_stats stats;
 };
 

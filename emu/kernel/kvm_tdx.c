@@ -17,22 +17,6 @@
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
 
-/* TD_PARAMS as TDH.MNG.INIT reads it: 1024 bytes, reserved bytes zero. */
-#define TD_PARAMS_ATTRIBUTES		0
-#define TD_PARAMS_XFAM			8
-#define TD_PARAMS_MAX_VCPUS		16
-#define TD_PARAMS_CONFIG_FLAGS		32
-#define TD_PARAMS_TSC_FREQUENCY		40
-#define TD_PARAMS_MRCONFIGID		80
-#define TD_PARAMS_MROWNER		128
-#define TD_PARAMS_MROWNERCONFIG		176
-#define TDX_CONFIG_FLAGS_NO_RBP_MOD	BIT_ULL(2)
-
-/* TDH.MNG.RD field IDs of the emulated module (emu/fw/td_struct.h). */
-#define TD_MD_FIELD_TSC_OFFSET		0x1110000300000020ULL
-#define TD_MD_FIELD_TSC_MULTIPLIER	0x1110000300000021ULL
-#define TD_MD_FIELD_MRTD0		0x1310000300000000ULL
-
 #define TDX_MAX_VCPUS			0xFFFFu	/* TD_PARAMS.max_vcpus is a u16 */
 #define KVM_DEFAULT_TSC_KHZ		2500000u
 #define TDX_TSC_KHZ_TO_25MHZ(khz)	((khz) / 25000u)
@@ -360,7 +344,7 @@ static int tdx_td_params(struct kvm *kvm, const struct kvm_tdx_init_vm *init, ui
 	put_le64(p + TD_PARAMS_XFAM, init->xfam);
 	put_le16(p + TD_PARAMS_MAX_VCPUS, (uint16_t)kvm->max_vcpus);
 	if (kvm->sysinfo.features0 & TDX_FEATURES0_NO_RBP_MOD)
-		put_le64(p + TD_PARAMS_CONFIG_FLAGS, TDX_CONFIG_FLAGS_NO_RBP_MOD);
+		put_le64(p + TD_PARAMS_CONFIG_FLAGS, TD_CONFIG_FLAGS_NO_RBP_MOD);
 	put_le16(p + TD_PARAMS_TSC_FREQUENCY, TDX_TSC_KHZ_TO_25MHZ(KVM_DEFAULT_TSC_KHZ));
 	put_le64_array(p + TD_PARAMS_MRCONFIGID, init->mrconfigid);
 	put_le64_array(p + TD_PARAMS_MROWNER, init->mrowner);

@@ -19,6 +19,7 @@
 
 #include "kernel/kernel.h"
 #include "emu/kvm.h"
+#include "tdxup/td_abi.h"
 
 enum kvm_tdx_state {
 	TD_STATE_UNINITIALIZED,

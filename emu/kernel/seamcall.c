@@ -64,6 +64,16 @@ uint64_t sc_retry(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct sea
 	}
 }
 
+/*
+ * kernel.md 7, as Linux's seamcall_prerr: the three software values keep
+ * their errnos and every other non-zero status is -EIO, warnings (bit 63
+ * clear) included. The module defines warnings as success, but no caller
+ * of this generic path expects one: each package's SYS.KEY.CONFIG runs
+ * once, SYS.TDMR.INIT once, SYS.RD asks for known field IDs. A warning
+ * here means the kernel's view and the module's disagree (e.g.
+ * KEY_CONFIGURED: a package configured twice), and Linux stops rather than
+ * guess. Callers that do expect a warning test the status themselves.
+ */
 int seamcall_status_errno(uint64_t status)
 {
 	switch (status) {
@@ -76,8 +86,7 @@ int seamcall_status_errno(uint64_t status)
 	case TDX_SEAMCALL_UD:
 		return -EACCES;
 	}
-	/* Warnings (bit 63 clear) count as success. */
-	return tdx_status_is_error(status) ? -EIO : 0;
+	return -EIO;
 }
 
 int seamcall_prerr(struct tdx_host *h, unsigned int cpu, uint64_t rax, struct seam_args *a)

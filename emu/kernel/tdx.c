@@ -10,11 +10,11 @@
 #include "kernel/kernel.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
+#include "tdxup/td_abi.h"
 
 #define TDX_GLOBAL_HKID		1
 #define TDX_FIRST_TD_HKID	2
 #define TDX_NR_HKIDS		64
-#define TDMR_INFO_ALIGN		512
 
 /* tdx_status_name() is NULL for a status it does not know; %s must not get NULL. */
 static const char *status_name(uint64_t status)
@@ -161,7 +161,7 @@ bool tdx_supports_runtime_update(struct tdx_host *h)
 static int config_tdmrs(struct tdx_host *h, unsigned int cpu)
 {
 	uint64_t mem = physmem_nr_frames(h->pm) << PAGE_SHIFT;
-	uint64_t size = (mem + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	uint64_t size = (mem + TDMR_GRANULE - 1) & ~(TDMR_GRANULE - 1);
 	struct seam_args a = { 0 };
 	uint8_t *info, *array;
 	int ret;
@@ -171,8 +171,8 @@ static int config_tdmrs(struct tdx_host *h, unsigned int cpu)
 		return ret;
 	info = physmem_map(h->pm, h->tdx.tdmr_pages[0], PAGE_SIZE);
 	array = physmem_map(h->pm, h->tdx.tdmr_pages[1], PAGE_SIZE);
-	put_le64(info, 0);
-	put_le64(info + 8, size);
+	put_le64(info + TDMR_INFO_BASE, 0);
+	put_le64(info + TDMR_INFO_SIZE, size);
 	put_le64(array, h->tdx.tdmr_pages[0]);
 	a.rcx = h->tdx.tdmr_pages[1];
 	a.rdx = 1;
@@ -268,6 +268,31 @@ void tdx_exit(struct tdx_host *h)
 /* ---- the update's module side -------------------------------------- */
 
 /*
+ * The line names the module's cause, so that an operator knows whether to
+ * wait for TD builds or for a migration to finish. The wording is ours
+ * (inferred); v8 prints nothing here.
+ */
+static void log_compat_sensitive(struct tdx_host *h, uint64_t status)
+{
+	unsigned int count = TDX_COMPAT_SENSITIVE_COUNT(status);
+
+	switch (TDX_COMPAT_SENSITIVE_CAUSE(status)) {
+	case TDX_COMPAT_SENSITIVE_CAUSE_TD_BUILD:
+		host_log(h, "tdx: module update rejected: %u TD build(s) in progress", count);
+		break;
+	case TDX_COMPAT_SENSITIVE_CAUSE_MIGRATION:
+		host_log(h, "tdx: module update rejected: %u interrupted migration(s) in progress",
+			 count);
+		break;
+	default:
+		/* Future modules may add causes (kernel.md 13). */
+		host_log(h, "tdx: module update rejected: update-sensitive operation %u in progress "
+			 "(count %u)", TDX_COMPAT_SENSITIVE_CAUSE(status), count);
+		break;
+	}
+}
+
+/*
  * v8 patches 10, 11, 16. Requests the module's own highest HV (upgrades
  * only) and, in v8, AVOID_COMPAT_SENSITIVE: the module then refuses while a
  * TD build is in flight, and the update fails with -EBUSY before anything
@@ -291,8 +316,7 @@ int tdx_module_shutdown(struct tdx_host *h, unsigned int cpu)
 		a.rcx |= TDX_SYS_SHUTDOWN_AVOID_COMPAT_SENSITIVE;
 		status = seamcall_raw(h, cpu, tdx_leaf(TDH_SYS_SHUTDOWN, 0), &a);
 		if ((status & TDX_SEAMCALL_STATUS_MASK) == TDX_UPDATE_COMPAT_SENSITIVE) {
-			host_log(h, "tdx: module update rejected: %u TD build(s) in progress",
-				 (unsigned int)((status >> 16) & 0xFFFF));
+			log_compat_sensitive(h, status);
 			return -EBUSY;
 		}
 		if (status) {

@@ -26,6 +26,7 @@ enum lab_fault_kind {
 	LAB_FAULT_OFFLINE_CPU,		/* CPU k goes offline before the update */
 	LAB_FAULT_RND_NO_ENTROPY,	/* a burst of k RDRAND failures */
 	LAB_FAULT_CORRUPT_IMAGE,	/* a module page of the image is flipped */
+	LAB_FAULT_MIG_INTERRUPTED,	/* the module holds k interrupted migrations */
 };
 
 struct lab_fault {

@@ -219,9 +219,9 @@ static void stw_line_locked(struct lab *lab, int result, uint64_t now)
 	int n;
 
 	if (result == -EBUSY)
-		n = asprintf(&text, "update refused, device-busy: TDH.SYS.SHUTDOWN refused, %u TD "
-			     "build(s) in progress (stop_machine held %u CPUs for %.1f us)",
-			     lab->last_build_count, lab->cfg->cpus, us);
+		n = asprintf(&text, "update refused, device-busy: TDH.SYS.SHUTDOWN refused, %s "
+			     "(stop_machine held %u CPUs for %.1f us)", lab->last_refusal,
+			     lab->cfg->cpus, us);
 	else if (result)
 		n = asprintf(&text, "stop_machine: %u CPUs held for %.1f us, aborted: %s",
 			     lab->cfg->cpus, us, errno_name(result));
@@ -235,16 +235,18 @@ static void stw_line_locked(struct lab *lab, int result, uint64_t now)
 
 static void on_event(void *ctx, const struct host_event *ev)
 {
+	static const char rejected[] = "tdx: module update rejected: ";
 	struct lab *lab = ctx;
 	uint64_t now = lab_now_ns(lab);
-	unsigned int n;
 	char *text;
 
 	pthread_mutex_lock(&lab->lock);
 	switch (ev->kind) {
 	case HOST_EV_LOG:
-		if (sscanf(ev->text, "tdx: module update rejected: %u", &n) == 1)
-			lab->last_build_count = n;
+		/* The kernel decoded the module's cause; the STW line repeats it. */
+		if (!strncmp(ev->text, rejected, sizeof(rejected) - 1))
+			snprintf(lab->last_refusal, sizeof(lab->last_refusal), "%s",
+				 ev->text + sizeof(rejected) - 1);
 		if (asprintf(&text, "kernel: %s", ev->text) >= 0)
 			timeline_add_locked(lab, now, text);
 		break;

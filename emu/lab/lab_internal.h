@@ -54,7 +54,7 @@ struct lab {
 	int *stage;			/* per CPU: current lockstep state, or 0 */
 	uint64_t *stage_begin_ns;
 	unsigned int installs_in_stw;
-	unsigned int last_build_count;	/* from the kernel's rejection log line */
+	char last_refusal[96];		/* the cause in the kernel's rejection log line */
 
 	struct lab_actor actors[LAB_MAX_TDS];
 	unsigned int nr_actors;

@@ -40,7 +40,7 @@ static int make_image(struct lab *lab)
 		return err;
 	for (unsigned int i = 0; i < lab->cfg->nr_faults; i++)
 		if (lab->cfg->faults[i].kind == LAB_FAULT_CORRUPT_IMAGE)
-			lab->image[lab->image_len - 4096 + 100] ^= 0x5A;
+			lab->image[lab->image_len - PAGE_SIZE + 100] ^= 0x5A;
 	return 0;
 }
 
@@ -66,6 +66,9 @@ static void arm_faults(struct lab *lab, unsigned int round)
 			break;
 		case LAB_FAULT_RND_NO_ENTROPY:
 			tdx_host_inject(lab->h, HOST_FAULT_RND_NO_ENTROPY, f->arg);
+			break;
+		case LAB_FAULT_MIG_INTERRUPTED:
+			tdx_host_inject(lab->h, HOST_FAULT_MIG_INTERRUPTED, f->arg);
 			break;
 		case LAB_FAULT_OFFLINE_CPU:
 			if (!tdx_host_cpu_offline(lab->h, f->arg))

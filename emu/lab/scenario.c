@@ -25,6 +25,7 @@ static const struct {
 	{ "offline-cpu", LAB_FAULT_OFFLINE_CPU },
 	{ "rnd-no-entropy", LAB_FAULT_RND_NO_ENTROPY },
 	{ "corrupt-image", LAB_FAULT_CORRUPT_IMAGE },
+	{ "mig-interrupted", LAB_FAULT_MIG_INTERRUPTED },
 };
 
 /* Strings in cfg point into this, kept for the process's life. */

@@ -19,7 +19,7 @@ int td_kvm_init(struct td_kvm *vmm, struct tdx_host *h, unsigned int cpu, unsign
 {
 	*vmm = (struct td_kvm){ .h = h, .cpu = cpu, .nr_pages = nr_pages };
 	/* KVM takes page-aligned source memory, as a VMM mmap()s it. */
-	vmm->pages = aligned_alloc(4096, (size_t)nr_pages * 4096);
+	vmm->pages = aligned_alloc(PAGE_SIZE, (size_t)nr_pages * PAGE_SIZE);
 	return vmm->pages ? 0 : -ENOMEM;
 }
 
@@ -39,7 +39,7 @@ static uint64_t mix64(uint64_t z)
 
 void td_kvm_fill(struct td_kvm *vmm, uint64_t seed)
 {
-	size_t len = (size_t)vmm->nr_pages * 4096;
+	size_t len = (size_t)vmm->nr_pages * PAGE_SIZE;
 
 	for (size_t i = 0; i + 8 <= len; i += 8)
 		put_le64(vmm->pages + i, mix64(seed + i));
@@ -97,8 +97,8 @@ int td_kvm_measure(struct td_kvm *vmm, uint64_t *hw_error)
 	for (unsigned int i = 0; i < vmm->nr_pages; i += TD_KVM_CHUNK_PAGES) {
 		unsigned int left = vmm->nr_pages - i;
 		struct kvm_tdx_init_mem_region r = {
-			.source_addr = (uintptr_t)(vmm->pages + (size_t)i * 4096),
-			.gpa = TD_KVM_GPA_BASE + (uint64_t)i * 4096,
+			.source_addr = (uintptr_t)(vmm->pages + (size_t)i * PAGE_SIZE),
+			.gpa = TD_KVM_GPA_BASE + (uint64_t)i * PAGE_SIZE,
 			.nr_pages = left < TD_KVM_CHUNK_PAGES ? left : TD_KVM_CHUNK_PAGES,
 		};
 
@@ -122,8 +122,8 @@ int td_kvm_mrtd_matches(struct td_kvm *vmm, uint8_t mrtd[48])
 	if (!c)
 		return ret;
 	for (unsigned int i = 0; i < vmm->nr_pages; i++) {
-		ret = mrtd_calc_add_page(c, TD_KVM_GPA_BASE + (uint64_t)i * 4096,
-					 vmm->pages + (size_t)i * 4096, true);
+		ret = mrtd_calc_add_page(c, TD_KVM_GPA_BASE + (uint64_t)i * PAGE_SIZE,
+					 vmm->pages + (size_t)i * PAGE_SIZE, true);
 		if (ret)
 			goto out;
 	}

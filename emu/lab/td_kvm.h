@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "emu/kvm.h"
+#include "tdxup/page.h"
 
 /* The first page is the guest's work page: the vCPU's initial RCX. */
 #define TD_KVM_GPA_BASE		0x100000ULL
@@ -26,7 +27,7 @@ struct td_kvm {
 	struct kvm_vcpu *vcpu;
 	uint8_t *pages;			/* the TD's initial memory, page-aligned */
 	unsigned int nr_pages;
-	uint8_t replay[4096];		/* the guest's work page, replayed */
+	uint8_t replay[PAGE_SIZE];		/* the guest's work page, replayed */
 };
 
 /* No VM yet; allocates the pages. 0 or -ENOMEM. */

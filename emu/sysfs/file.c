@@ -101,7 +101,7 @@ static ssize_t text_read(struct sysfs_file *f, char *buf, size_t count, uint64_t
 		if (len < 0)
 			return len;
 		/* sysfs_kf_seq_show: a full page means overflow; keep PAGE_SIZE - 1 */
-		if (len >= SYSFS_PAGE_SIZE)
+		if ((size_t)len >= SYSFS_PAGE_SIZE)
 			len = SYSFS_PAGE_SIZE - 1;
 		f->page_len = (size_t)len;
 		f->page_valid = true;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tdxup/page.h"
+
 #define MRTD_RECORD_SIZE	128
 #define MR_EXTEND_CHUNK		256
 
@@ -24,7 +26,7 @@ int mrtd_calc_page_add(struct mrtd_calc *c, uint64_t gpa);
 /* One MR.EXTEND record and its 256 data bytes. */
 int mrtd_calc_extend(struct mrtd_calc *c, uint64_t gpa, const uint8_t data[MR_EXTEND_CHUNK]);
 /* A page the way KVM adds it: PAGE.ADD, then 16 EXTENDs if measured. */
-int mrtd_calc_add_page(struct mrtd_calc *c, uint64_t gpa, const uint8_t page[4096], bool measure);
+int mrtd_calc_add_page(struct mrtd_calc *c, uint64_t gpa, const uint8_t page[PAGE_SIZE], bool measure);
 int mrtd_calc_final(struct mrtd_calc *c, uint8_t mrtd[48]);
 
 /* Build the 128-byte records (also used by tests against vectors.md). */

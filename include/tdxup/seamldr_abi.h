@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tdxup/page.h"
+
 /* P-SEAMLDR status codes (RAX), seamldr.md 1.1 */
 #define SEAMLDR_SUCCESS		0x0000000000000000ULL
 #define SEAMLDR_EBADPARAM	0x8000000000000000ULL
@@ -58,7 +60,7 @@
 #define SEAMEXTEND_VALID_ON_INSTALL		0x1FFULL
 
 /* SEAMLDR_PARAMS: exactly 4096 bytes (seamldr.md 3) */
-#define SEAMLDR_PARAMS_SIZE			4096
+#define SEAMLDR_PARAMS_SIZE			PAGE_SIZE
 #define SEAMLDR_PARAMS_VERSION			0
 #define SEAMLDR_PARAMS_SCENARIO			4
 #define SEAMLDR_PARAMS_SIGSTRUCT_PA		8
@@ -150,7 +152,7 @@
 
 #define TDX_BLOB_SIGNATURE			"TDX-BLOB"
 #define TDX_BLOB_SIGNATURE_LEN			8
-#define TDX_BLOB_HEADER_SIZE			4096
+#define TDX_BLOB_HEADER_SIZE			PAGE_SIZE
 
 /* Little-endian accessors for byte-exact layouts. */
 static inline uint16_t le16(const uint8_t *p)

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "tdxup/page.h"
+
 #define BIT_ULL(n)		(1ULL << (n))
 
 /* RAX encoding (spec 1.1) */
@@ -210,9 +212,14 @@ enum td_op_state {
 #define TDX_SYS_SHUTDOWN_AVOID_COMPAT_SENSITIVE	BIT_ULL(16)
 #define TDX_SYS_SHUTDOWN_RESERVED_MASK		(~0x1FFFFULL)
 
-/* Detail bits of TDX_UPDATE_COMPAT_SENSITIVE */
+/*
+ * Detail bits of TDX_UPDATE_COMPAT_SENSITIVE (tdx-module.md 6.1,
+ * operations.md 2): bits 31:16 the count of the cause, bits 15:0 the cause.
+ */
 #define TDX_COMPAT_SENSITIVE_CAUSE_TD_BUILD	0
 #define TDX_COMPAT_SENSITIVE_CAUSE_MIGRATION	1
+#define TDX_COMPAT_SENSITIVE_CAUSE(status)	((unsigned int)((status) & 0xFFFF))
+#define TDX_COMPAT_SENSITIVE_COUNT(status)	((unsigned int)(((status) >> 16) & 0xFFFF))
 
 #define MIN_UPDATE_COMPATIBILITY_HV	1
 

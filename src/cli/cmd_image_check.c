@@ -75,7 +75,7 @@ static int image_load(struct image_file *f, const char *path)
 
 static const uint8_t *module_bytes(const struct image_file *f, size_t *len)
 {
-	*len = f->info.module_pages * 4096;
+	*len = f->info.module_pages * PAGE_SIZE;
 	return f->buf + f->info.module_off;
 }
 

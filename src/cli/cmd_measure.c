@@ -10,8 +10,8 @@
 
 #include "cli/cli.h"
 #include "tdxup/measure.h"
+#include "tdxup/page.h"
 
-#define PAGE_4K		4096ULL
 #define MAX_PAGE_SPECS	256
 /* The widest guest physical address TDX knows (inferred bound for input checks). */
 #define GPA_LIMIT	(1ULL << 52)
@@ -61,7 +61,7 @@ static int parse_page_spec(char *arg, struct page_spec *ps)
 	if (!colon || colon == arg || !colon[1])
 		return -EINVAL;
 	*colon = '\0';
-	if (cli_parse_u64(arg, &ps->gpa) || ps->gpa % PAGE_4K || ps->gpa >= GPA_LIMIT) {
+	if (cli_parse_u64(arg, &ps->gpa) || ps->gpa % PAGE_SIZE || ps->gpa >= GPA_LIMIT) {
 		*colon = ':';		/* the caller quotes the argument whole */
 		return -EINVAL;
 	}
@@ -79,8 +79,8 @@ static int load_page_spec(struct page_spec *ps)
 {
 	if (cli_read_file(ps->path, &ps->buf, &ps->len))
 		return -EIO;
-	ps->pages = ps->len ? (ps->len + PAGE_4K - 1) / PAGE_4K : 1;
-	if (ps->gpa + ps->pages * PAGE_4K > GPA_LIMIT) {
+	ps->pages = ps->len ? (ps->len + PAGE_SIZE - 1) / PAGE_SIZE : 1;
+	if (ps->gpa + ps->pages * PAGE_SIZE > GPA_LIMIT) {
 		cli_err("%s: %zu pages at GPA 0x%llx run past 2^52", ps->path, ps->pages,
 			(unsigned long long)ps->gpa);
 		return -EINVAL;
@@ -93,8 +93,8 @@ static int check_overlaps(const struct page_spec *ps, int n)
 {
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < i; j++) {
-			uint64_t a0 = ps[i].gpa, a1 = a0 + ps[i].pages * PAGE_4K;
-			uint64_t b0 = ps[j].gpa, b1 = b0 + ps[j].pages * PAGE_4K;
+			uint64_t a0 = ps[i].gpa, a1 = a0 + ps[i].pages * PAGE_SIZE;
+			uint64_t b0 = ps[j].gpa, b1 = b0 + ps[j].pages * PAGE_SIZE;
 
 			if (a0 < b1 && b0 < a1) {
 				cli_err("measure: %s at GPA 0x%llx overlaps %s at GPA 0x%llx:"
@@ -109,11 +109,11 @@ static int check_overlaps(const struct page_spec *ps, int n)
 
 static int hash_pages(struct mrtd_calc *calc, const struct page_spec *ps)
 {
-	uint8_t page[PAGE_4K];
+	uint8_t page[PAGE_SIZE];
 
 	for (size_t i = 0; i < ps->pages; i++) {
-		size_t off = i * PAGE_4K;
-		size_t n = ps->len - off < PAGE_4K ? ps->len - off : PAGE_4K;
+		size_t off = i * PAGE_SIZE;
+		size_t n = ps->len - off < PAGE_SIZE ? ps->len - off : PAGE_SIZE;
 
 		memset(page, 0, sizeof(page));
 		if (off < ps->len)

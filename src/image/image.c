@@ -18,7 +18,6 @@
 #include "tdxup/seamldr_abi.h"
 #include "updater/errmsg.h"
 
-#define PAGE_SIZE_4K		4096u
 /* Published blobs are under 1 MiB; 16 MiB bounds a bad file cheaply (inferred). */
 #define TDX_IMAGE_MAX_SIZE	(16u << 20)
 
@@ -65,7 +64,7 @@ static int parse_v1(const uint8_t *buf, size_t len, struct tdx_image_info *info,
 	if (nz >= 0)
 		return fail(err, errlen, "nonzero reserved header byte at offset %ld (0x%02x)",
 			    nz, buf[nz]);
-	if (off % PAGE_SIZE_4K)
+	if (off % PAGE_SIZE)
 		return fail(err, errlen, "offset_of_module 0x%x is not 4 KiB-aligned", off);
 	if (off <= TDX_BLOB_HEADER_SIZE)
 		return fail(err, errlen, "offset_of_module 0x%x leaves no sigstruct page", off);
@@ -75,10 +74,10 @@ static int parse_v1(const uint8_t *buf, size_t len, struct tdx_image_info *info,
 			    off, len);
 
 	info->sigstruct_off = TDX_BLOB_HEADER_SIZE;
-	info->sigstruct_pages = (off - TDX_BLOB_HEADER_SIZE) / PAGE_SIZE_4K;
+	info->sigstruct_pages = (off - TDX_BLOB_HEADER_SIZE) / PAGE_SIZE;
 	info->module_off = off;
-	info->module_pages = (len - off) / PAGE_SIZE_4K;
-	info->tail_bytes = (len - off) % PAGE_SIZE_4K;
+	info->module_pages = (len - off) / PAGE_SIZE;
+	info->tail_bytes = (len - off) % PAGE_SIZE;
 
 	/* A length that disagrees usually means a truncated or padded download. */
 	if (info->length != len)
@@ -111,10 +110,10 @@ static int parse_v2(const uint8_t *buf, size_t len, struct tdx_image_info *info,
 		return fail(err, errlen, "module_nr_pages is 0");
 
 	/* 64-bit arithmetic: the counts come from the file. */
-	expect = TDX_BLOB_HEADER_SIZE + ((uint64_t)sig_pages + mod_pages) * PAGE_SIZE_4K;
+	expect = TDX_BLOB_HEADER_SIZE + ((uint64_t)sig_pages + mod_pages) * PAGE_SIZE;
 	info->sigstruct_off = TDX_BLOB_HEADER_SIZE;
 	info->sigstruct_pages = sig_pages;
-	info->module_off = TDX_BLOB_HEADER_SIZE + (size_t)sig_pages * PAGE_SIZE_4K;
+	info->module_off = TDX_BLOB_HEADER_SIZE + (size_t)sig_pages * PAGE_SIZE;
 	info->module_pages = mod_pages;
 	if (len > expect)
 		info->tail_bytes = len - expect;
@@ -181,7 +180,7 @@ static void write_header(uint8_t *page, unsigned int version, size_t sig_pages,
 	if (version == TDX_BLOB_VERSION_1) {
 		put_le16(page + TDX_BLOB_V1_VERSION, TDX_BLOB_VERSION_1);
 		put_le32(page + TDX_BLOB_V1_OFFSET_OF_MODULE,
-			 (uint32_t)(TDX_BLOB_HEADER_SIZE + sig_pages * PAGE_SIZE_4K));
+			 (uint32_t)(TDX_BLOB_HEADER_SIZE + sig_pages * PAGE_SIZE));
 		memcpy(page + TDX_BLOB_V1_SIGNATURE, TDX_BLOB_SIGNATURE, TDX_BLOB_SIGNATURE_LEN);
 		put_le32(page + TDX_BLOB_V1_LENGTH, (uint32_t)total);
 	} else {
@@ -209,7 +208,7 @@ int tdx_image_assemble(unsigned int version, const uint8_t *sig, size_t sig_len,
 
 	if (!version_known(version) || !sig || !mod)
 		return -EINVAL;
-	if (!sig_len || !mod_len || sig_len % PAGE_SIZE_4K || mod_len % PAGE_SIZE_4K)
+	if (!sig_len || !mod_len || sig_len % PAGE_SIZE || mod_len % PAGE_SIZE)
 		return -EINVAL;
 	if (sig_len > TDX_IMAGE_MAX_SIZE || mod_len > TDX_IMAGE_MAX_SIZE - sig_len ||
 	    sig_len + mod_len > TDX_IMAGE_MAX_SIZE - TDX_BLOB_HEADER_SIZE)
@@ -219,7 +218,7 @@ int tdx_image_assemble(unsigned int version, const uint8_t *sig, size_t sig_len,
 	img = calloc(1, total);
 	if (!img)
 		return -ENOMEM;
-	write_header(img, version, sig_len / PAGE_SIZE_4K, mod_len / PAGE_SIZE_4K, total);
+	write_header(img, version, sig_len / PAGE_SIZE, mod_len / PAGE_SIZE, total);
 	memcpy(img + TDX_BLOB_HEADER_SIZE, sig, sig_len);
 	memcpy(img + TDX_BLOB_HEADER_SIZE + sig_len, mod, mod_len);
 	/* The v0x200 kernel ignores it, but a zero word sum costs nothing (inferred). */

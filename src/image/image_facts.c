@@ -18,7 +18,6 @@
 #include "tdxup/module_desc.h"
 #include "tdxup/seamldr_abi.h"
 
-#define PAGE_4K		4096u
 
 static int problem(struct image_facts *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -42,7 +41,7 @@ static int check_seamhash(const uint8_t *mod, size_t len, struct image_facts *f)
 		return problem(f, "cannot compute SHA-384 of the module");
 	if (memcmp(md, f->sig.seamhash, sizeof(md)))
 		return problem(f, "seamhash mismatch: SHA-384 of the %zu module pages differs "
-			       "from the sigstruct", len / PAGE_4K);
+			       "from the sigstruct", len / PAGE_SIZE);
 	return 0;
 }
 
@@ -74,7 +73,7 @@ int image_facts_get(const uint8_t *buf, size_t len, struct image_facts *f)
 	f->format = info.version;
 	sig = buf + info.sigstruct_off;
 	mod = buf + info.module_off;
-	mod_len = info.module_pages * PAGE_4K;
+	mod_len = info.module_pages * PAGE_SIZE;
 	sigstruct_parse(sig, &f->sig);
 	sigstruct_key_hash(sig, f->key_hash);
 	f->parsed = true;

@@ -20,8 +20,7 @@
 
 #include "updater/errmsg.h"
 
-#define PAGE_SIZE_4K		4096u
-#define CHUNKS_PER_PAGE		(PAGE_SIZE_4K / MR_EXTEND_CHUNK)
+#define CHUNKS_PER_PAGE		(PAGE_SIZE / MR_EXTEND_CHUNK)
 
 struct mrtd_calc {
 	EVP_MD_CTX *md;
@@ -96,7 +95,7 @@ int mrtd_calc_page_add(struct mrtd_calc *c, uint64_t gpa)
 {
 	uint8_t rec[MRTD_RECORD_SIZE];
 
-	if (calc_usable(c) || gpa % PAGE_SIZE_4K)
+	if (calc_usable(c) || gpa % PAGE_SIZE)
 		return -EINVAL;
 	mrtd_record_page_add(rec, gpa);
 	return EVP_DigestUpdate(c->md, rec, sizeof(rec)) == 1 ? 0 : -EIO;
@@ -116,7 +115,7 @@ int mrtd_calc_extend(struct mrtd_calc *c, uint64_t gpa, const uint8_t data[MR_EX
 }
 
 /* KVM's order (kernel.md 12): PAGE.ADD of the page, then its 16 EXTENDs. */
-int mrtd_calc_add_page(struct mrtd_calc *c, uint64_t gpa, const uint8_t page[4096], bool measure)
+int mrtd_calc_add_page(struct mrtd_calc *c, uint64_t gpa, const uint8_t page[PAGE_SIZE], bool measure)
 {
 	int ret;
 
@@ -474,12 +473,12 @@ static int tdvf_check_section(const struct tdvf_section *s, unsigned int i, size
 
 	if (ret)
 		return ret;
-	if (s->gpa % PAGE_SIZE_4K) {
+	if (s->gpa % PAGE_SIZE) {
 		set_err(err, errlen, "TDVF section %u: MemoryAddress 0x%llx not 4 KiB-aligned",
 			i, (unsigned long long)s->gpa);
 		return -EINVAL;
 	}
-	if (s->mem_size % PAGE_SIZE_4K) {
+	if (s->mem_size % PAGE_SIZE) {
 		set_err(err, errlen, "TDVF section %u: MemoryDataSize 0x%llx not 4 KiB-aligned",
 			i, (unsigned long long)s->mem_size);
 		return -EINVAL;
@@ -537,7 +536,7 @@ static int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_section *secs, 
 			}
 		}
 		/* mem_size < 2^52 here, so the sum stays far from wrapping. */
-		pages += s->mem_size / PAGE_SIZE_4K;
+		pages += s->mem_size / PAGE_SIZE;
 		if (pages > TDVF_MAX_PAGES) {
 			set_err(err, errlen, "TDVF sections add more than %u pages", TDVF_MAX_PAGES);
 			return -EINVAL;
@@ -550,11 +549,11 @@ static int tdvf_hash_section(struct mrtd_calc *c, const uint8_t *fw, const struc
 			     uint8_t *page)
 {
 	bool measure = s->attr & TDVF_ATTR_MR_EXTEND;
-	uint64_t nr = s->mem_size / PAGE_SIZE_4K;
+	uint64_t nr = s->mem_size / PAGE_SIZE;
 	int ret;
 
 	for (uint64_t p = 0; p < nr; p++) {
-		uint64_t off = p * PAGE_SIZE_4K;
+		uint64_t off = p * PAGE_SIZE;
 
 		if (measure) {
 			size_t take = 0;
@@ -562,11 +561,11 @@ static int tdvf_hash_section(struct mrtd_calc *c, const uint8_t *fw, const struc
 			/* Past the raw data only zeros: no pointer beyond the image. */
 			if (off < s->raw_size) {
 				take = s->raw_size - off;
-				if (take > PAGE_SIZE_4K)
-					take = PAGE_SIZE_4K;
+				if (take > PAGE_SIZE)
+					take = PAGE_SIZE;
 				memcpy(page, fw + s->data_offset + off, take);
 			}
-			memset(page + take, 0, PAGE_SIZE_4K - take);
+			memset(page + take, 0, PAGE_SIZE - take);
 		}
 		ret = mrtd_calc_add_page(c, s->gpa + off, page, measure);
 		if (ret)
@@ -593,7 +592,7 @@ int mrtd_of_tdvf(const uint8_t *fw, size_t len, uint8_t mrtd[48], char *err, siz
 	if (ret)
 		return ret;
 	secs = calloc(n, sizeof(*secs));
-	page = malloc(PAGE_SIZE_4K);
+	page = malloc(PAGE_SIZE);
 	c = mrtd_calc_new();
 	if (!secs || !page || !c) {
 		set_err(err, errlen, "out of memory");

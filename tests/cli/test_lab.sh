@@ -62,6 +62,13 @@ assert any(e["ph"] == "i" and e["pid"] == 3 for e in ev)
 assert {e["args"]["name"] for e in ev if e["name"] == "process_name"} == {"CPUs", "TDs", "operator"}
 PY
 
+# CPU counts that do not divide into the packages still give every package
+# a CPU, so TDX comes up (SYS.KEY.CONFIG reaches each package) and the run passes.
+for cpus in 5 6 9; do
+	run 0 lab --cpus "$cpus" --packages 4 --pages 16 --quiet
+	want "VERDICT: PASS (every check holds)"
+done
+
 # A scenario file, and an option overriding it.
 run 0 lab --scenario "$TOP/examples/install-unrecoverable.json" --quiet
 want 'VERDICT: PASS (outcome "lost" as expected)'
@@ -74,6 +81,7 @@ grep -qF -- "--profile: v8, mainline or detect" "$TMP/err" || fail "no --profile
 run 2 lab --to 9.9.99
 run 2 lab --scenario "$TMP/missing.json"
 run 2 lab --packages 4 --cpus 2
+grep -qF -- "--packages (4) exceeds --cpus (2)" "$TMP/err" || fail "no --packages message"
 # Scenario values the options would refuse: a named error, not a half-built run.
 echo '{"from": "1.5"}' >"$TMP/badfrom.json"
 run 2 lab --scenario "$TMP/badfrom.json"

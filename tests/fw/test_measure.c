@@ -17,6 +17,7 @@
 #include "emu/module_build.h"
 
 #include "fw/measure.h"
+#include "tdxup/page.h"
 
 static const uint16_t layouts[] = {
 	CRYPTO_LAYOUT_ICP_1_0,
@@ -54,7 +55,7 @@ static void assert_mrtd(const uint8_t got[48], const char *hex)
 }
 
 /* EXTEND all 16 chunks of a page, data taken from page at the chunk offset. */
-static void extend_page(uint16_t layout, uint8_t *buf, uint64_t gpa, const uint8_t page[4096])
+static void extend_page(uint16_t layout, uint8_t *buf, uint64_t gpa, const uint8_t page[PAGE_SIZE])
 {
 	for (int i = 0; i < 16; i++)
 		td_sha_extend(layout, buf, gpa + 256 * i, page + 256 * i);
@@ -95,7 +96,7 @@ static void test_v1_one_add(void **state)
 
 static void test_v2_zero_page(void **state)
 {
-	static const uint8_t page[4096];
+	static const uint8_t page[PAGE_SIZE];
 
 	for (size_t i = 0; i < NR_LAYOUTS; i++) {
 		uint8_t buf[TD_SHA_CTX_BUFFER_SIZE], mrtd[48];
@@ -110,7 +111,7 @@ static void test_v2_zero_page(void **state)
 
 static void test_v3_pattern_page(void **state)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	for (size_t j = 0; j < sizeof(page); j++)
 		page[j] = (uint8_t)(j & 0xff);
@@ -199,15 +200,15 @@ static void test_record_headers(void **state)
 }
 
 /* A little build: two pages, the first measured with a pattern. */
-static void build_part1(uint16_t layout, uint8_t *buf, uint8_t page[4096])
+static void build_part1(uint16_t layout, uint8_t *buf, uint8_t page[PAGE_SIZE])
 {
-	for (size_t j = 0; j < 4096; j++)
+	for (size_t j = 0; j < PAGE_SIZE; j++)
 		page[j] = (uint8_t)(j * 7 + 3);
 	td_sha_page_add(layout, buf, 0x800000);
 	extend_page(layout, buf, 0x800000, page);
 }
 
-static void build_part2(uint16_t layout, uint8_t *buf, const uint8_t page[4096], uint8_t mrtd[48])
+static void build_part2(uint16_t layout, uint8_t *buf, const uint8_t page[PAGE_SIZE], uint8_t mrtd[48])
 {
 	td_sha_page_add(layout, buf, 0x801000);
 	extend_page(layout, buf, 0x801000, page);
@@ -217,7 +218,7 @@ static void build_part2(uint16_t layout, uint8_t *buf, const uint8_t page[4096],
 /* Build started by layout a (MNG.INIT and part 1), continued by layout b. */
 static void build_across(uint16_t a, uint16_t b, uint8_t mrtd[48])
 {
-	uint8_t buf[TD_SHA_CTX_BUFFER_SIZE], page[4096];
+	uint8_t buf[TD_SHA_CTX_BUFFER_SIZE], page[PAGE_SIZE];
 
 	td_sha_init(a, buf);
 	build_part1(a, buf, page);
@@ -256,7 +257,7 @@ static void test_erratum_every_pair(void **state)
 /* The switch right after MNG.INIT: an empty state read in the wrong layout. */
 static void test_erratum_after_init(void **state)
 {
-	static const uint8_t page[4096];
+	static const uint8_t page[PAGE_SIZE];
 
 	for (size_t i = 0; i < NR_LAYOUTS; i++) {
 		for (size_t j = 0; j < NR_LAYOUTS; j++) {
@@ -398,7 +399,7 @@ static void test_num_clamped(void **state)
 
 static void test_final_leaves_buffer(void **state)
 {
-	static const uint8_t page[4096];
+	static const uint8_t page[PAGE_SIZE];
 
 	for (size_t i = 0; i < NR_LAYOUTS; i++) {
 		uint8_t buf[TD_SHA_CTX_BUFFER_SIZE], copy[TD_SHA_CTX_BUFFER_SIZE], m1[48], m2[48];

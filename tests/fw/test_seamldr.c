@@ -733,7 +733,7 @@ static void test_install_handoff_not_valid(void **state)
 {
 	struct seam_platform *p = booted("1.5.25");
 	uint64_t counter1, counter2;
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 	struct h_td td;
 
 	h_fill_page(page, 9);

@@ -884,7 +884,7 @@ static void test_mrtd_v0_empty(void **state)
 }
 
 /* A fresh host of version, a TD of one page at gpa, finalized: its MRTD is want. */
-static void expect_one_page_mrtd(const char *version, uint64_t gpa, const uint8_t page[4096],
+static void expect_one_page_mrtd(const char *version, uint64_t gpa, const uint8_t page[PAGE_SIZE],
 				 bool measure, const char *want)
 {
 	struct seam_platform *p = booted(version);
@@ -900,7 +900,7 @@ static void expect_one_page_mrtd(const char *version, uint64_t gpa, const uint8_
 
 static void test_mrtd_v1(void **state)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	/* V1 hashes the record only: the page contents do not matter. */
 	h_fill_page(page, 1);
@@ -909,14 +909,14 @@ static void test_mrtd_v1(void **state)
 
 static void test_mrtd_v2(void **state)
 {
-	uint8_t page[4096] = { 0 };
+	uint8_t page[PAGE_SIZE] = { 0 };
 
 	expect_one_page_mrtd("1.5.25", 0x1000, page, true, V2);
 }
 
 static void test_mrtd_v3(void **state)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	for (size_t j = 0; j < sizeof(page); j++)
 		page[j] = (uint8_t)(j & 0xFF);
@@ -927,7 +927,7 @@ static void test_mrtd_v3(void **state)
 static void test_mrtd_v4(void **state)
 {
 	struct seam_platform *p = booted("1.5.25");
-	uint8_t page0[4096], page1[4096];
+	uint8_t page0[PAGE_SIZE], page1[PAGE_SIZE];
 	struct h_td td;
 
 	h_fill_page(page0, 40);
@@ -947,7 +947,7 @@ static void test_mrtd_v4(void **state)
 static void test_mrtd_v2_old_build(void **state)
 {
 	static const char *const versions[] = { "1.5.01", "1.5.16" };
-	uint8_t page[4096] = { 0 };
+	uint8_t page[PAGE_SIZE] = { 0 };
 
 	for (size_t i = 0; i < 2; i++)
 		expect_one_page_mrtd(versions[i], 0x1000, page, true, V2);
@@ -965,7 +965,7 @@ static void test_mrtd_matches_offline_calc(void **state)
 	};
 	struct seam_platform *p = booted("1.5.25");
 	struct mrtd_calc *c = mrtd_calc_new();
-	uint8_t page[4096], want[48], got[48];
+	uint8_t page[PAGE_SIZE], want[48], got[48];
 	struct h_td td;
 
 	assert_non_null(c);
@@ -993,7 +993,7 @@ static void test_mrtd_matches_offline_calc(void **state)
 static void test_mrtd_interleaved_builds(void **state)
 {
 	struct seam_platform *p = booted("1.5.25");
-	uint8_t zero[4096] = { 0 }, v3page[4096];
+	uint8_t zero[PAGE_SIZE] = { 0 }, v3page[PAGE_SIZE];
 	struct h_td a_td, b_td;
 
 	for (size_t j = 0; j < sizeof(v3page); j++)
@@ -1021,7 +1021,7 @@ static void test_vp_enter_steps_guest(void **state)
 {
 	struct seam_platform *p = booted("1.5.25");
 	const uint64_t gpa = 0x5000;
-	uint8_t page[4096], replay[4096];
+	uint8_t page[PAGE_SIZE], replay[PAGE_SIZE];
 	struct h_td td;
 
 	h_fill_page(page, 5);
@@ -1158,7 +1158,7 @@ static void test_teardown_order(void **state)
 {
 	struct seam_platform *p = booted("1.5.25");
 	uint64_t sept[3], data[2], tdvpr2, tdcx2[3];
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 	struct h_td td;
 	struct seam_args a;
 

@@ -62,16 +62,16 @@ static unsigned int build_count(struct seam_platform *p)
 static void build_td(struct seam_platform *p, struct h_td *td, uint16_t hkid, int pages,
 		     struct mrtd_calc *ref)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	assert_int_equal(h_td_create(p, td, hkid), 0);
 	assert_int_equal(h_td_init(p, td), 0);
 	assert_int_equal(h_td_vcpu(p, td, GPA_BASE), 0);
 	for (int i = 0; i < pages; i++) {
 		h_fill_page(page, hkid * 1000 + i);
-		assert_int_equal(h_td_add_page(p, td, GPA_BASE + i * 4096ULL, page, true), 0);
+		assert_int_equal(h_td_add_page(p, td, GPA_BASE + i * PAGE_SIZE, page, true), 0);
 		if (ref)
-			assert_int_equal(mrtd_calc_add_page(ref, GPA_BASE + i * 4096ULL, page, true), 0);
+			assert_int_equal(mrtd_calc_add_page(ref, GPA_BASE + i * PAGE_SIZE, page, true), 0);
 	}
 }
 
@@ -178,7 +178,7 @@ static void test_update_preserves_running_td(void **state)
 {
 	struct seam_platform *p = boot(state, "1.5.24");
 	struct mrtd_calc *ref = mrtd_calc_new();
-	uint8_t expect[48], before[48], after[48], page[4096];
+	uint8_t expect[48], before[48], after[48], page[PAGE_SIZE];
 	uint64_t counter, sum, replay_counter, replay_sum, start;
 	struct seam_platform_state st0, st1;
 	struct h_td td;
@@ -290,7 +290,7 @@ struct scenario {
 	struct h_td running;		/* finalized before the update */
 	struct h_td building;		/* straddles the update */
 	struct mrtd_calc *ref;		/* offline MRTD of `building` */
-	uint8_t guest_page[4096];	/* replay of running's guest */
+	uint8_t guest_page[PAGE_SIZE];	/* replay of running's guest */
 	uint64_t counter0;		/* its initial step counter */
 	uint8_t expect[48];
 	bool have_expect;
@@ -319,11 +319,11 @@ static void scenario_start(struct seam_platform *p, struct scenario *s)
 /* Continue the straddling build; returns the first failing status. */
 static uint64_t scenario_finish_build(struct seam_platform *p, struct scenario *s)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 	uint64_t ret;
 
 	for (int i = PAGES_BEFORE; i < STRADDLE_PAGES; i++) {
-		uint64_t gpa = GPA_BASE + i * 4096ULL;
+		uint64_t gpa = GPA_BASE + i * PAGE_SIZE;
 
 		h_fill_page(page, 3 * 1000 + i);
 		assert_int_equal(mrtd_calc_add_page(s->ref, gpa, page, true), 0);
@@ -486,16 +486,16 @@ static void test_update_between_add_and_extend(void **state)
 {
 	struct seam_platform *p = boot(state, "1.5.25");
 	struct mrtd_calc *ref = mrtd_calc_new();
-	uint8_t page[4096], expect[48], got[48];
+	uint8_t page[PAGE_SIZE], expect[48], got[48];
 	struct h_td td;
 
 	build_td(p, &td, 2, 1, ref);
 	h_fill_page(page, 77);
-	assert_int_equal(h_td_add_page(p, &td, GPA_BASE + 4096, page, false), 0);
-	assert_int_equal(mrtd_calc_add_page(ref, GPA_BASE + 4096, page, true), 0);
+	assert_int_equal(h_td_add_page(p, &td, GPA_BASE + PAGE_SIZE, page, false), 0);
+	assert_int_equal(mrtd_calc_add_page(ref, GPA_BASE + PAGE_SIZE, page, true), 0);
 	assert_int_equal(h_shutdown(p, false), TDX_SUCCESS);
 	assert_int_equal(h_install_and_update(p, "1.5.30", 0, 0), TDX_SUCCESS);
-	assert_int_equal(h_td_extend_page(p, &td, GPA_BASE + 4096), 0);
+	assert_int_equal(h_td_extend_page(p, &td, GPA_BASE + PAGE_SIZE), 0);
 	assert_int_equal(h_td_finalize(p, &td), 0);
 	assert_int_equal(mrtd_calc_final(ref, expect), 0);
 	assert_int_equal(h_td_mrtd(p, &td, got), 0);

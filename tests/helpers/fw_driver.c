@@ -12,11 +12,9 @@
 #include "tdxup/image.h"
 #include "emu/physmem.h"
 #include "tdxup/seamldr_abi.h"
+#include "tdxup/td_abi.h"
 #include "tdxup/tdx_abi.h"
 
-/* TD_PARAMS (1024 bytes): XFAM at +8, max_vcpus at +16 (tdx-module.md 1.3). */
-#define TD_PARAMS_XFAM		8
-#define TD_PARAMS_MAX_VCPUS	16
 #define TD_XFAM_X87_SSE		3
 #define TD_MAX_VCPUS		4
 #define TD_TDCS_PAGES		6
@@ -124,8 +122,8 @@ uint64_t fwd_sys_config(struct seam_platform *p)
 		ret = fwd_page(p, &array);
 	if (ret)
 		return ret;
-	put_le64(map_page(p, tdmr), 0);
-	put_le64(map_page(p, tdmr) + 8, 1ULL << 30);
+	put_le64(map_page(p, tdmr) + TDMR_INFO_BASE, 0);
+	put_le64(map_page(p, tdmr) + TDMR_INFO_SIZE, TDMR_GRANULE);
 	put_le64(map_page(p, array), tdmr);
 	a.rcx = array;
 	a.rdx = 1;
@@ -282,7 +280,7 @@ uint64_t fwd_td_sept(struct seam_platform *p, struct fwd_td *td, uint64_t gpa)
 }
 
 uint64_t fwd_td_add_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa,
-			 const uint8_t page[4096], bool measure)
+			 const uint8_t page[PAGE_SIZE], bool measure)
 {
 	struct seam_args a = { .rcx = gpa, .rdx = td->tdr };
 	uint64_t src, ret;
@@ -334,7 +332,7 @@ uint64_t fwd_td_rd(struct seam_platform *p, struct fwd_td *td, uint64_t field, u
 uint64_t fwd_td_mrtd(struct seam_platform *p, struct fwd_td *td, uint8_t mrtd[48])
 {
 	for (int i = 0; i < 6; i++) {
-		uint64_t v, ret = fwd_td_rd(p, td, FWD_TD_FIELD_MRTD0 + i, &v);
+		uint64_t v, ret = fwd_td_rd(p, td, TD_MD_FIELD_MRTD0 + i, &v);
 
 		if (ret)
 			return ret;
@@ -356,12 +354,12 @@ uint64_t fwd_td_enter(struct seam_platform *p, struct fwd_td *td, unsigned int l
 	return ret;
 }
 
-void fwd_fill_page(uint8_t page[4096], uint64_t seed)
+void fwd_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed)
 {
 	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
 
 	/* xorshift64: any deterministic content will do */
-	for (size_t i = 0; i < 4096; i += 8) {
+	for (size_t i = 0; i < PAGE_SIZE; i += 8) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;

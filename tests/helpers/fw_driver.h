@@ -20,10 +20,6 @@
 /* A host-side failure, not a firmware status (class 0xFF, like Linux's). */
 #define FWD_ENOMEM		0x8000FF000000000CULL
 
-/* TDH.MNG.RD field IDs the driver reads (inferred encodings, emu/fw/td.c). */
-#define FWD_TD_FIELD_MRTD0		0x1310000300000000ULL	/* + 0..5 */
-#define FWD_TD_FIELD_MRTD_CTX_VERSION	0x9310000100000030ULL
-
 uint64_t fwd_call(struct seam_platform *p, unsigned int lp, uint16_t leaf, uint8_t ver,
 		  struct seam_args *a);
 /* One zeroed page of emulated physical memory. */
@@ -73,7 +69,7 @@ uint64_t fwd_td_vcpu(struct seam_platform *p, struct fwd_td *td, uint64_t guest_
 uint64_t fwd_td_sept(struct seam_platform *p, struct fwd_td *td, uint64_t gpa);
 /* SEPT as needed, PAGE.ADD of a copy of page, then 16 MR.EXTEND if measure. */
 uint64_t fwd_td_add_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa,
-			 const uint8_t page[4096], bool measure);
+			 const uint8_t page[PAGE_SIZE], bool measure);
 /* The 16 MR.EXTENDs (256 bytes each) of a page already added at gpa. */
 uint64_t fwd_td_extend_page(struct seam_platform *p, struct fwd_td *td, uint64_t gpa);
 uint64_t fwd_td_finalize(struct seam_platform *p, struct fwd_td *td);
@@ -88,6 +84,6 @@ uint64_t fwd_td_enter(struct seam_platform *p, struct fwd_td *td, unsigned int l
 		      uint64_t *counter, uint64_t *checksum);
 
 /* Deterministic page content (xorshift64 from seed), for GPA-keyed TD pages. */
-void fwd_fill_page(uint8_t page[4096], uint64_t seed);
+void fwd_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed);
 
 #endif /* TDXUP_FW_DRIVER_H */

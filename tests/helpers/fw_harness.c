@@ -19,6 +19,7 @@
 #include "tdxup/seamldr_abi.h"
 #include "emu/sign.h"
 #include "tdxup/sigstruct.h"
+#include "tdxup/td_abi.h"
 
 /*
  * The driver's own failures are not firmware statuses: no test expects one,
@@ -160,7 +161,7 @@ uint64_t h_td_extend_page(struct seam_platform *p, struct h_td *td, uint64_t gpa
 }
 
 uint64_t h_td_add_page(struct seam_platform *p, struct h_td *td, uint64_t gpa,
-		       const uint8_t page[4096], bool measure)
+		       const uint8_t page[PAGE_SIZE], bool measure)
 {
 	return host_ok(fwd_td_add_page(p, td, gpa, page, measure));
 }
@@ -179,7 +180,7 @@ uint16_t h_td_ctx_version(struct seam_platform *p, struct h_td *td)
 {
 	uint64_t v;
 
-	assert_int_equal(fwd_td_rd(p, td, FWD_TD_FIELD_MRTD_CTX_VERSION, &v), 0);
+	assert_int_equal(fwd_td_rd(p, td, TD_MD_FIELD_MRTD_CONTEXT_VERSION, &v), 0);
 	return (uint16_t)v;
 }
 
@@ -212,7 +213,7 @@ uint64_t h_install_and_update(struct seam_platform *p, const char *version,
 	return ret ? ret : fwd_sys_update(p, (uint8_t)update_ver, r9);
 }
 
-void h_fill_page(uint8_t page[4096], uint64_t seed)
+void h_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed)
 {
 	fwd_fill_page(page, seed);
 }

@@ -57,7 +57,7 @@ uint64_t h_td_init(struct seam_platform *p, struct h_td *td);
 uint64_t h_td_vcpu(struct seam_platform *p, struct h_td *td, uint64_t guest_gpa);
 /* SEPT tables as needed, PAGE.ADD, and 16 MR.EXTEND when measure. */
 uint64_t h_td_add_page(struct seam_platform *p, struct h_td *td, uint64_t gpa,
-		       const uint8_t page[4096], bool measure);
+		       const uint8_t page[PAGE_SIZE], bool measure);
 /* Just the 16 EXTENDs of a page already added. */
 uint64_t h_td_extend_page(struct seam_platform *p, struct h_td *td, uint64_t gpa);
 uint64_t h_td_finalize(struct seam_platform *p, struct h_td *td);
@@ -76,7 +76,7 @@ uint64_t h_install_and_update(struct seam_platform *p, const char *version,
 			      unsigned int update_ver, uint64_t r9);
 
 /* Deterministic page content for GPA-keyed test pages. */
-void h_fill_page(uint8_t page[4096], uint64_t seed);
+void h_fill_page(uint8_t page[PAGE_SIZE], uint64_t seed);
 
 /*
  * Sigstruct surgery on a SEAMLDR_PARAMS built by h_params: the mapped

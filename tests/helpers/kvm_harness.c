@@ -143,11 +143,11 @@ void kh_td_new(struct td *td, struct tdx_host *h, unsigned int cpu, uint64_t see
 	td->kvm = kvm_create_vm(h, 4, &err);
 	assert_int_equal(err, 0);
 	assert_non_null(td->kvm);
-	td->mem = aligned_alloc(4096, MAX_PAGES * 4096);
+	td->mem = aligned_alloc(PAGE_SIZE, MAX_PAGES * PAGE_SIZE);
 	assert_non_null(td->mem);
 	for (int i = 0; i < MAX_PAGES; i++)
-		kh_fill_page(td->mem + 4096 * i, seed * 100 + (uint64_t)i);
-	memcpy(td->work, td->mem, 4096);
+		kh_fill_page(td->mem + PAGE_SIZE * i, seed * 100 + (uint64_t)i);
+	memcpy(td->work, td->mem, PAGE_SIZE);
 	td->ref = mrtd_calc_new();
 	assert_non_null(td->ref);
 	assert_int_equal(kvm_set_private_memory(td->kvm, GPA_BASE, MAX_PAGES), 0);
@@ -168,8 +168,8 @@ int kh_td_region(struct td *td, unsigned int first, unsigned int n, bool measure
 		 uint64_t *hw)
 {
 	struct kvm_tdx_init_mem_region r = {
-		.source_addr = (uintptr_t)(td->mem + 4096 * first),
-		.gpa = GPA_BASE + 4096ULL * first,
+		.source_addr = (uintptr_t)(td->mem + PAGE_SIZE * first),
+		.gpa = GPA_BASE + PAGE_SIZE * first,
 		.nr_pages = n,
 	};
 	int ret = kh_vcpu_op(td, KVM_TDX_INIT_MEM_REGION,
@@ -178,8 +178,8 @@ int kh_td_region(struct td *td, unsigned int first, unsigned int n, bool measure
 	if (!ret) {
 		assert_int_equal(r.nr_pages, 0);
 		for (unsigned int i = first; i < first + n; i++)
-			assert_int_equal(mrtd_calc_add_page(td->ref, GPA_BASE + 4096ULL * i,
-							    td->mem + 4096 * i, measure), 0);
+			assert_int_equal(mrtd_calc_add_page(td->ref, GPA_BASE + PAGE_SIZE * i,
+							    td->mem + PAGE_SIZE * i, measure), 0);
 	}
 	return ret;
 }

@@ -32,7 +32,7 @@ struct td {
 	struct kvm *kvm;
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem;		/* MAX_PAGES source pages, page-aligned */
-	uint8_t work[4096];	/* replay copy of the guest's work page */
+	uint8_t work[PAGE_SIZE];	/* replay copy of the guest's work page */
 	struct mrtd_calc *ref;
 	uint8_t want[48];	/* the reference MRTD, once final */
 	bool final;

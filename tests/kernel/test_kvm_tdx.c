@@ -353,7 +353,7 @@ static void test_vcpu_errors(void **state)
 
 	/* Once RUNNABLE: vCPU ops -EINVAL, no new vCPU, no second FINALIZE or INIT_VM. */
 	assert_int_equal(kh_vcpu_op(&td, KVM_TDX_INIT_VCPU, 0, GPA_BASE, NULL), -EINVAL);
-	assert_int_equal(region_raw(&td, src + 4096, GPA_BASE + 4096, 1, 1, 0), -EINVAL);
+	assert_int_equal(region_raw(&td, src + PAGE_SIZE, GPA_BASE + PAGE_SIZE, 1, 1, 0), -EINVAL);
 	assert_null(kvm_create_vcpu(td.kvm, 1, &err));
 	assert_int_equal(err, -EBUSY);
 	assert_int_equal(kh_vm_op(&td, KVM_TDX_FINALIZE_VM, 0, 0, NULL), -EINVAL);

@@ -58,6 +58,43 @@ static void test_default_50_seeds_serial(void **state)
 	}
 }
 
+/*
+ * The STW line of a refusal repeats the cause the kernel decoded: TD
+ * builds by default, interrupted migrations when the module holds some.
+ */
+static void test_refusal_names_cause(void **state)
+{
+	struct lab_config cfg;
+	struct lab_result res;
+
+	lab_config_init(&cfg);
+	run_ok(&cfg, &res);
+	assert_true(res.pass);
+	assert_non_null(strstr(res.timeline, "device-busy: TDH.SYS.SHUTDOWN refused, "));
+	assert_non_null(strstr(res.timeline, " TD build(s) in progress (stop_machine held 8 CPUs"));
+	assert_null(strstr(res.timeline, "migration"));
+	lab_result_free(&res);
+
+	lab_config_init(&cfg);
+	cfg.builders = 0;
+	cfg.faults[0] = (struct lab_fault){ .kind = LAB_FAULT_MIG_INTERRUPTED, .arg = 2 };
+	cfg.nr_faults = 1;
+	cfg.expect = "busy";
+	run_ok(&cfg, &res);
+	if (!res.pass)
+		fprintf(stderr, "%s\n%s", res.verdict_reason, res.timeline);
+	assert_true(res.pass);
+	assert_string_equal(res.outcome, "busy");
+	assert_int_equal(res.updates_applied, 0);
+	assert_true(res.busy_rejections >= 1);
+	assert_non_null(strstr(res.timeline, "kernel: tdx: module update rejected: 2 interrupted "
+				       "migration(s) in progress"));
+	assert_non_null(strstr(res.timeline, "device-busy: TDH.SYS.SHUTDOWN refused, 2 interrupted "
+				       "migration(s) in progress (stop_machine held 8 CPUs"));
+	assert_null(strstr(res.timeline, "TD build(s)"));
+	lab_result_free(&res);
+}
+
 static void test_default_threads(void **state)
 {
 	for (uint64_t seed = 1; seed <= 3; seed++) {
@@ -352,6 +389,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_50_seeds_serial),
+		cmocka_unit_test(test_refusal_names_cause),
 		cmocka_unit_test(test_default_threads),
 		cmocka_unit_test(test_compare_profiles),
 		cmocka_unit_test(test_same_seed_same_json_and_trace),

@@ -71,7 +71,7 @@ static void test_v2_by_records(void **state)
 
 static void test_v2_by_page(void **state)
 {
-	static const uint8_t page[4096];
+	static const uint8_t page[PAGE_SIZE];
 	struct mrtd_calc *c = mrtd_calc_new();
 
 	assert_non_null(c);
@@ -82,7 +82,7 @@ static void test_v2_by_page(void **state)
 static void test_v3(void **state)
 {
 	struct mrtd_calc *c = mrtd_calc_new();
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	for (size_t j = 0; j < sizeof(page); j++)
 		page[j] = (uint8_t)(j & 0xff);
@@ -335,14 +335,14 @@ static uint8_t *build_image(void)
 /* The documented rules, spelt out by hand: add every page, extend if measured. */
 static void ref_section(struct mrtd_calc *c, const uint8_t *img, const struct sec *s)
 {
-	uint8_t page[4096];
+	uint8_t page[PAGE_SIZE];
 
 	if (s->attr & 2)
 		return;
-	for (uint64_t off = 0; off < s->size; off += 4096) {
+	for (uint64_t off = 0; off < s->size; off += PAGE_SIZE) {
 		memset(page, 0, sizeof(page));
 		if (off < s->raw) {
-			uint32_t n = s->raw - off < 4096 ? (uint32_t)(s->raw - off) : 4096;
+			uint32_t n = s->raw - off < PAGE_SIZE ? (uint32_t)(s->raw - off) : PAGE_SIZE;
 
 			memcpy(page, img + s->data_offset + off, n);
 		}

@@ -10,10 +10,12 @@
 
 #include <stdint.h>
 
+#include "tdxup/page.h"
+
 /* Page layout: +0 step counter u64, +8 checksum u64, the rest is data. */
 #define GUEST_PAGE_COUNTER	0
 #define GUEST_PAGE_CHECKSUM	8
 
-void tdx_guest_step(uint8_t page[4096], uint64_t *counter, uint64_t *checksum);
+void tdx_guest_step(uint8_t page[PAGE_SIZE], uint64_t *counter, uint64_t *checksum);
 
 #endif /* TDXUP_GUEST_H */

@@ -43,6 +43,7 @@ enum host_fault {
 	HOST_FAULT_LP_INIT,			/* TDH.SYS.LP.INIT fails on CPU k */
 	HOST_FAULT_SYS_UPDATE,			/* TDH.SYS.UPDATE fails */
 	HOST_FAULT_RND_NO_ENTROPY,		/* the next k RDRAND users get no entropy */
+	HOST_FAULT_MIG_INTERRUPTED,		/* k interrupted migrations: not one-shot */
 };
 
 struct seamcall_record {

@@ -46,7 +46,7 @@ struct kvm_tdx_init_vm {
 
 /* KVM_TDX_INIT_MEM_REGION data; updated in place on -EINTR for resumption. */
 struct kvm_tdx_init_mem_region {
-	uint64_t source_addr;	/* pointer to nr_pages * 4096 bytes */
+	uint64_t source_addr;	/* pointer to nr_pages * PAGE_SIZE bytes */
 	uint64_t gpa;
 	uint64_t nr_pages;
 };

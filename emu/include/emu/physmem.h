@@ -10,9 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SHIFT	12
-#define PAGE_SIZE	4096UL
-#define PAGE_MASK	(~(uint64_t)(PAGE_SIZE - 1))
+#include "tdxup/page.h"
 
 static inline int page_aligned(uint64_t pa)
 {

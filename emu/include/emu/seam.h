@@ -28,7 +28,7 @@ struct seam_args {
 
 struct seam_platform_config {
 	unsigned int nr_lps;		/* logical processors, 1..SEAM_MAX_LPS */
-	unsigned int nr_packages;	/* LPs are split evenly, in order */
+	unsigned int nr_packages;	/* 1..nr_lps; emu/topology.h splits the LPs */
 	uint32_t cpu_fms;		/* CPUID.1.EAX of every socket */
 	uint16_t seamldr_major, seamldr_minor, seamldr_update;
 	uint32_t num_remaining_updates;	/* free SEAMDB entries */
@@ -101,6 +101,12 @@ enum seam_fault {
 /* Arm a one-shot fault; lp selects the LP where it applies (INSTALL: the LP
  * whose call is the last one). */
 void seam_inject_fault(struct seam_platform *p, enum seam_fault f, unsigned int lp);
+/*
+ * The current module holds n interrupted migration sessions (its
+ * mig_interrupted_count), as an interrupted TDH.EXPORT.STATE.* would leave
+ * it. -ENODEV without a module that has the counter (1.5.24+).
+ */
+int seam_set_mig_interrupted(struct seam_platform *p, uint16_t n);
 /* The next n RDRAND-consuming leaves return TDX_RND_NO_ENTROPY. */
 void seam_inject_rnd_no_entropy(struct seam_platform *p, unsigned int n);
 

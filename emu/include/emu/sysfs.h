@@ -15,8 +15,9 @@
 #include <sys/types.h>
 
 #include "emu/kthread.h"
+#include "tdxup/page.h"
 
-#define SYSFS_PAGE_SIZE	4096
+#define SYSFS_PAGE_SIZE	PAGE_SIZE	/* a sysfs buffer is one page */
 
 /* Who opens a file: root (uid 0) or not; capabilities beyond that. */
 struct sysfs_cred {
@@ -76,7 +77,7 @@ enum sysfs_type { SYSFS_DIR, SYSFS_FILE, SYSFS_LINK };
 struct sysfs_stat {
 	enum sysfs_type type;
 	unsigned int mode;		/* permission bits */
-	uint64_t size;			/* 4096 for text attributes, 0 for binary */
+	uint64_t size;			/* SYSFS_PAGE_SIZE for text attributes, 0 for binary */
 	uint64_t ino;
 };
 

@@ -2,12 +2,20 @@
 /* --sysroot DIR and --sysfs ROOT: the target host's files (cli/target.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/target.h"
 #include "tdxup/select.h"
 #include "tdxup/status.h"
+
+static bool is_real_sys(const char *root)
+{
+	char real[PATH_MAX];
+
+	return realpath(root, real) && !strcmp(real, "/sys");
+}
 
 int cli_target_setup(const struct cli_cmd *cmd, struct cli_target *ct,
 		     struct sysfs_client *c)
@@ -18,7 +26,14 @@ int cli_target_setup(const struct cli_cmd *cmd, struct cli_target *ct,
 		return cli_usage_error(cmd, "%s: --sysroot and --sysfs: give one", cmd->name);
 	if (ret || sysfs_client_init_posix(c, ct->t.sysfs))
 		return cli_usage_error(cmd, "%s: --sysroot/--sysfs: path too long", cmd->name);
-	if (tdx_sysroot_kernel_release(&ct->t, ct->release, sizeof(ct->release)) < 0)
+	/*
+	 * --sysfs ROOT: this machine's kernel serves ROOT only if ROOT is its
+	 * /sys; for any other tree (a copy, a mount of the emulator) its
+	 * release says nothing, and the sysfs heuristic decides (inferred).
+	 */
+	if (ct->sysfs_arg && !is_real_sys(ct->sysfs_arg))
+		ct->release[0] = '\0';
+	else if (tdx_sysroot_kernel_release(&ct->t, ct->release, sizeof(ct->release)) < 0)
 		ct->release[0] = '\0';
 	return 0;
 }

@@ -22,8 +22,9 @@ struct cli_target {
 	"  --sysroot DIR  the host's files under DIR (default /): DIR/sys,\n" \
 	"                 DIR/proc/cpuinfo (the CPU), DIR/proc/sys/kernel/osrelease\n" \
 	"                 (the kernel), e.g. a `tdxup serve --mount DIR`\n" \
-	"  --sysfs ROOT   ROOT stands for /sys alone (the CPU and kernel are this\n" \
-	"                 machine's); not with --sysroot\n"
+	"  --sysfs ROOT   ROOT stands for /sys alone: the CPU is this machine's, the\n" \
+	"                 kernel release unknown unless ROOT is /sys; not with\n" \
+	"                 --sysroot\n"
 
 /*
  * After the option loop: resolve the paths and read osrelease; a usage

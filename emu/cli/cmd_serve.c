@@ -21,23 +21,37 @@
 static void serve_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %1$s serve --mount DIR [--cpus N] [--module X.Y.Z] [--seamldr X.Y.Z]\n"
-		"                   [--updates-left N] [--profile v8|mainline|detect]\n"
-		"                   [--layout final|legacy] [--workload SPEC] [--seed S]\n"
-		"                   [--fault NAME[:N]] [--stw-delay DURATION] [--json-log FILE]\n"
+		"usage: %1$s serve --mount DIR [--detach] [--log FILE] [--cpus N]\n"
+		"                   [--module X.Y.Z] [--seamldr X.Y.Z] [--updates-left N]\n"
+		"                   [--profile v8|mainline|detect] [--layout final|legacy]\n"
+		"                   [--workload SPEC] [--seed S] [--fault NAME[:N]]\n"
+		"                   [--stw-delay DURATION] [--json-log FILE]\n"
+		"       %1$s serve --stop DIR\n"
 		"\n"
-		"Boots an emulated TDX host and serves its sysfs attributes on DIR with FUSE,\n"
-		"in the foreground, until SIGINT or SIGTERM (or until DIR is unmounted):\n"
-		"  DIR/devices/faux/tdx_host/{version,seamldr_version,num_remaining_updates}\n"
-		"  DIR/devices/faux/tdx_host/firmware/tdx_module/{loading,data,status,error,...}\n"
-		"  DIR/class/firmware/tdx_module -> ../../devices/faux/tdx_host/firmware/tdx_module\n"
+		"Boots an emulated TDX host and serves it on DIR with FUSE as a sysroot (the\n"
+		"host's /sys and /proc files), until SIGINT or SIGTERM (or until DIR is\n"
+		"unmounted):\n"
+		"  DIR/sys/devices/faux/tdx_host/{version,seamldr_version,num_remaining_updates}\n"
+		"  DIR/sys/devices/faux/tdx_host/firmware/tdx_module/{loading,data,status,...}\n"
+		"  DIR/sys/class/firmware/tdx_module -> ../../devices/faux/tdx_host/firmware/...\n"
+		"  DIR/proc/cpuinfo                one block per emulated CPU (its FMS)\n"
+		"  DIR/proc/sys/kernel/osrelease   the profile's kernel: 7.1.0-tdx-v8 (v8),\n"
+		"                                  7.2.0 (mainline), 7.2.0-tdx-detect (detect)\n"
 		"The files behave as the kernel's: partial and offset writes to data, EBUSY,\n"
 		"ENODEV and EINVAL where the kernel returns them, mode bits enforced for\n"
 		"other users (the mount allows other users when run as root, or with\n"
-		"user_allow_other in /etc/fuse.conf). Point the updater at it with\n"
-		"`%1$s update IMAGE --sysfs DIR` and `%1$s status --sysfs DIR`.\n"
+		"user_allow_other in /etc/fuse.conf); the proc files are 0444. Point the\n"
+		"updater at it with `%1$s status --sysroot DIR` and\n"
+		"`%1$s update IMAGE --sysroot DIR`.\n"
 		"\n"
 		"  --mount DIR          an existing empty directory\n"
+		"  --detach             run in the background: return (exit 0, the server's\n"
+		"                       PID on stdout) once DIR/sys/.../tdx_host/version\n"
+		"                       answers; on failure exit non-zero with its error\n"
+		"  --log FILE           the server's log and summary go to FILE (default:\n"
+		"                       stderr and stdout; detached, both on stderr)\n"
+		"  --stop DIR           stop the server of DIR (SIGTERM, as `kill PID` does)\n"
+		"                       and wait until it has exited and DIR is unmounted\n"
 		"  --cpus N             emulated CPUs, 1..512 (default 8)\n"
 		"  --packages N         CPU packages, 1..8 (default 2, at most N CPUs)\n"
 		"  --module X.Y.Z       module loaded at boot (default 1.5.25; `%1$s image list`)\n"
@@ -66,18 +80,21 @@ static void serve_usage(FILE *f)
 		"  --debug              libfuse's request trace on stderr\n"
 		"\n"
 		"Each update attempt and its outcome is logged on stderr; on exit a summary\n"
-		"(updates, busy rejections, builds, wrong MRTDs, lost TDs) goes to stdout.\n"
-		"If the server is killed, clean up the mount with `fusermount3 -u -z DIR`.\n"
+		"(updates, busy rejections, builds, wrong MRTDs, lost TDs) goes to stdout\n"
+		"(with --log, to FILE). If the server is killed with SIGKILL, clean up the\n"
+		"mount with `fusermount3 -u -z DIR`.\n"
 		"\n"
-		"exit status: 0 served and stopped cleanly; 1 the host could not be set up or\n"
-		"DIR could not be mounted; 2 usage.\n",
+		"exit status: 0 served and stopped cleanly (--detach: the mount answers;\n"
+		"--stop: stopped and unmounted); 1 the host could not be set up, DIR could\n"
+		"not be mounted, or (--stop) no server of DIR or it did not stop in 60 s;\n"
+		"2 usage.\n",
 		cli_prog);
 }
 
 enum {
 	OPT_MOUNT = 256, OPT_CPUS, OPT_PACKAGES, OPT_MODULE, OPT_SEAMLDR, OPT_UPDATES_LEFT,
 	OPT_PROFILE, OPT_LAYOUT, OPT_WORKLOAD, OPT_SEED, OPT_FAULT, OPT_JSON_LOG, OPT_DEBUG,
-	OPT_STW_DELAY,
+	OPT_STW_DELAY, OPT_DETACH, OPT_LOG, OPT_STOP,
 };
 
 static const struct option serve_options[] = {
@@ -95,6 +112,9 @@ static const struct option serve_options[] = {
 	{ "json-log", required_argument, NULL, OPT_JSON_LOG },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "stw-delay", required_argument, NULL, OPT_STW_DELAY },
+	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "stop", required_argument, NULL, OPT_STOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -102,6 +122,9 @@ static const struct option serve_options[] = {
 struct serve_args {
 	const char *mount;
 	const char *json_log;
+	const char *log;
+	const char *stop;
+	bool detach;
 	struct tdx_host_config hc;
 	struct workload_config wl;
 	bool has_workload, packages_set, debug;
@@ -215,6 +238,9 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct s
 	switch (c) {
 	case OPT_MOUNT:		a->mount = arg; return 0;
 	case OPT_JSON_LOG:	a->json_log = arg; return 0;
+	case OPT_LOG:		a->log = arg; return 0;
+	case OPT_STOP:		a->stop = arg; return 0;
+	case OPT_DETACH:	a->detach = true; return 0;
 	case OPT_DEBUG:		a->debug = true; return 0;
 	case OPT_SEAMLDR:	return parse_seamldr(cmd, arg, &a->hc);
 	case OPT_CPUS:
@@ -256,6 +282,10 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "serve: unexpected argument '%s'", argv[optind]);
+	if (a->stop && (a->mount || a->detach || a->log))
+		return cli_usage_error(cmd, "serve: --stop DIR takes no other option");
+	if (a->stop)
+		return 0;
 	if (!a->mount)
 		return cli_usage_error(cmd, "serve: --mount DIR is required");
 	/* Two packages by default, as many as there are CPUs when fewer. */
@@ -331,9 +361,15 @@ static void block_stop_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-static int serve_fuse(struct serve *s, const struct serve_args *a)
+static int serve_fuse(struct serve *s, const struct serve_args *a, int ready_fd)
 {
-	struct sysfs_fuse_opts fo = { .allow_other = can_allow_other(), .debug = a->debug };
+	struct sysfs_fuse_opts fo = {
+		.allow_other = can_allow_other(),
+		.debug = a->debug,
+		.tree_at = "/sys",
+		.files = s->proc_files,
+		.nr_files = sizeof(s->proc_files) / sizeof(s->proc_files[0]),
+	};
 	struct sysfs_fuse *sf;
 	int ret;
 
@@ -347,6 +383,15 @@ static int serve_fuse(struct serve *s, const struct serve_args *a)
 	}
 	serve_log(s, "serving on %s (FUSE%s); SIGINT or SIGTERM stops", a->mount,
 		  fo.allow_other ? ", allow_other" : "");
+	if (ready_fd >= 0) {
+		ret = serve_ready_watch(a->mount, ready_fd);
+		if (ret) {
+			cli_err("%s: cannot watch the mount (%s)", a->mount, strerror(-ret));
+			close(ready_fd);
+			sysfs_fuse_destroy(sf);
+			return ret;
+		}
+	}
 	ret = sysfs_fuse_run(sf);
 	if (ret)
 		cli_err("%s: FUSE loop failed (%s)", a->mount, strerror(-ret));
@@ -368,6 +413,11 @@ static int serve_setup(struct serve *s, struct serve_args *a)
 		return err;
 	}
 	serve_log_host(s);
+	err = serve_proc_files(s, &a->hc);
+	if (err) {
+		cli_err("cannot describe the host's CPUs: %s", strerror(-err));
+		return err;
+	}
 	if (a->has_fault) {
 		tdx_host_inject(s->h, a->fault, a->fault_arg);
 		serve_log(s, "fault injected: %s (%u)", serve_fault_name(a->fault), a->fault_arg);
@@ -386,27 +436,38 @@ static int serve_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct serve_args a = { 0 };
 	struct serve s;
-	int ret;
+	int ret, ready_fd = -1;
 
 	tdx_host_config_init(&a.hc);
 	workload_config_init(&a.wl);
 	ret = parse_args(cmd, argc, argv, &a);
 	if (ret)
 		return ret < 0 ? CLI_OK : ret;
+	if (a.stop)
+		return serve_stop(a.stop);
 	if (check_mount_dir(a.mount))
 		return CLI_FAIL;
+	/* Before any thread: fork copies the calling thread only. */
+	if (a.detach) {
+		ret = serve_detach(a.log, &ready_fd);
+		if (ret >= 0)
+			return ret;
+	} else if (a.log && serve_log_to(a.log)) {
+		return CLI_FAIL;
+	}
 	if (serve_init(&s, a.json_log))
 		return CLI_FAIL;
 	block_stop_signals();
 	ret = serve_setup(&s, &a);
 	if (!ret)
-		ret = serve_fuse(&s, &a);
+		ret = serve_fuse(&s, &a, ready_fd);
 	serve_monitor_stop(&s);
 	workload_stop(s.wl);
 	if (s.h)
 		serve_summary(&s);
 	workload_free(s.wl);
 	tdx_host_destroy(s.h);
+	free(s.cpuinfo);
 	serve_fini(&s);
 	return ret ? CLI_FAIL : CLI_OK;
 }

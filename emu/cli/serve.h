@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "emu/host.h"
+#include "emu/sysfs_fuse.h"
 #include "emu/workload.h"
 
 struct serve {
@@ -28,6 +29,10 @@ struct serve {
 	bool monitor_started;
 	atomic_bool stop;
 	struct tdx_host_stats seen;
+	/* the sysroot's procfs files (serve_proc.c) */
+	char *cpuinfo;
+	char osrelease[64];
+	struct sysfs_fuse_file proc_files[2];
 };
 
 int serve_init(struct serve *s, const char *json_path);
@@ -48,5 +53,28 @@ void serve_monitor_stop(struct serve *s);
 
 /* The exit summary on stdout (and a "summary" record). */
 void serve_summary(struct serve *s);
+
+/* serve_proc.c: DIR/proc/cpuinfo and osrelease for the host c describes. */
+int serve_proc_files(struct serve *s, const struct tdx_host_config *c);
+
+/* ---- serve_detach.c: --log, --detach, --stop ---- */
+
+/* --log FILE: the server's stdout and stderr go there. 0 or -errno (said). */
+int serve_log_to(const char *path);
+/*
+ * --detach: fork. In the parent, wait (bounded) until the child says the
+ * mount answers, print its PID and return the exit code; in the child
+ * (detached into its own session, stdout on stderr) return -1 with
+ * *ready_fd the pipe to pass to serve_ready_watch().
+ */
+int serve_detach(const char *log_path, int *ready_fd);
+/*
+ * In the child, once mounted: a thread that reads DIR/sys/.../version
+ * through the mount, then tells the parent and closes fd; if the mount
+ * never answers (bounded), stops the server instead.
+ */
+int serve_ready_watch(const char *mount, int fd);
+/* --stop DIR: SIGTERM the server of DIR and wait (bounded) until DIR is unmounted. */
+int serve_stop(const char *dir);
 
 #endif /* TDXUP_CLI_SERVE_H */

@@ -25,6 +25,7 @@
 
 struct profile_desc {
 	const char *name;
+	const char *release;		/* /proc/sys/kernel/osrelease (inferred strings) */
 	bool shutdown_avoid_compat;	/* v8 16/21: RCX |= bit 16, -EBUSY path */
 	unsigned int image_version;	/* 0x100 (v8) or 0x200 (v9+, mainline) */
 	bool busy_is_device_busy;	/* tdx_fw_write maps -EBUSY to device-busy */

@@ -68,6 +68,10 @@ struct update_opts {
 	bool dry_run;
 	/* 0: detect (see update.c, "Image format"); 0x100 or 0x200: force. */
 	unsigned int image_format;
+	/* The target's /proc/sys/kernel/osrelease; NULL: unknown (detect from sysfs). */
+	const char *kernel_release;
+	/* Said instead of the generic "no tdx_host device" (tdx_sysroot_no_device_reason). */
+	const char *no_device_reason;
 	const uint8_t (*trusted_keys)[48];
 	size_t nr_trusted_keys;
 	uint64_t retry_for_us;		/* device-busy window; 0: one attempt */
@@ -107,6 +111,7 @@ struct update_result {
 	char from[24], to[24];		/* "" when unknown */
 	char reason[512];
 	unsigned int format;		/* image version sent (or that would be) */
+	char format_reason[128];	/* why that one: "kernel 7.2.0 takes 0x200" */
 	bool converted;
 	uint32_t remaining_before, remaining_after;
 	size_t nr_attempts;		/* all of them; the first UPDATE_MAX_ATTEMPTS kept */

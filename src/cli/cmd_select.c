@@ -9,15 +9,16 @@
 #include "cli/cli.h"
 #include "tdxup/select.h"
 #include "tdxup/status.h"
+#include "cli/target.h"
 
 enum { SELECT_EXIT_NONE = 3 };	/* no compatible module: update would refuse */
 
 static void select_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %1$s select --catalog DIR [--sysfs ROOT | --module-version X.Y.Z\n"
-		"                    --seamldr-version X.Y.Z] [--cpu-fms HEX] [--allow-debug]\n"
-		"                    [--json]\n"
+		"usage: %1$s select --catalog DIR [--sysroot DIR | --sysfs ROOT]\n"
+		"                    [--module-version X.Y.Z] [--seamldr-version X.Y.Z]\n"
+		"                    [--cpu-fms HEX] [--allow-debug] [--json]\n"
 		"\n"
 		"Judge every module image of an Intel-style catalogue (DIR/mapping_file.json,\n"
 		"DIR/joined_files/<major.minor>/tdx_module_<x.y.z>.blob) and choose the\n"
@@ -31,11 +32,14 @@ static void select_usage(FILE *f)
 		"versions [min_update_hv, module_hv] covering the running module_hv.\n"
 		"\n"
 		"  --catalog DIR            the catalogue\n"
-		"  --sysfs ROOT             read the running versions under ROOT (default\n"
-		"                           /sys; seamldr_version is root-only)\n"
+		"  --sysroot DIR            the host's files under DIR (default /): running\n"
+		"                           versions from DIR/sys (seamldr_version is\n"
+		"                           root-only), the CPU from DIR/proc/cpuinfo\n"
+		"  --sysfs ROOT             ROOT stands for /sys alone (the CPU is this\n"
+		"                           machine's); not with --sysroot\n"
 		"  --module-version X.Y.Z   the running module (instead of sysfs)\n"
 		"  --seamldr-version X.Y.Z  the running P-SEAMLDR (instead of sysfs)\n"
-		"  --cpu-fms HEX            CPUID.1.EAX (default: this CPU's)\n"
+		"  --cpu-fms HEX            CPUID.1.EAX (default: the target's cpuinfo)\n"
 		"  --allow-debug            accept debug-signed modules\n"
 		"  --json                   machine-readable: running, choice (null when\n"
 		"                           none), candidates [{version, ok, verdict, reason,\n"
@@ -47,7 +51,8 @@ static void select_usage(FILE *f)
 }
 
 struct select_args {
-	const char *catalog, *root, *module, *seamldr;
+	const char *catalog, *module, *seamldr;
+	struct cli_target ct;
 	bool cpu_set, allow_debug, json;
 	uint32_t cpu_fms;
 };
@@ -57,6 +62,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 	static const struct option longopts[] = {
 		{ "catalog", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, 's' },
+		{ "sysroot", required_argument, NULL, 'r' },
 		{ "module-version", required_argument, NULL, 'm' },
 		{ "seamldr-version", required_argument, NULL, 'l' },
 		{ "cpu-fms", required_argument, NULL, 'f' },
@@ -75,7 +81,10 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 			a->catalog = optarg;
 			break;
 		case 's':
-			a->root = optarg;
+			a->ct.sysfs_arg = optarg;
+			break;
+		case 'r':
+			a->ct.sysroot_arg = optarg;
 			break;
 		case 'm':
 			a->module = optarg;
@@ -105,8 +114,9 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 		return cli_usage_error(cmd, "select: unexpected argument '%s'", argv[optind]);
 	if (!a->catalog)
 		return cli_usage_error(cmd, "select: --catalog DIR is required");
-	if (a->root && a->module && a->seamldr)
-		return cli_usage_error(cmd, "select: --sysfs and both versions given; pick one");
+	if ((a->ct.sysfs_arg || a->ct.sysroot_arg) && a->module && a->seamldr && a->cpu_set)
+		return cli_usage_error(cmd, "select: --sysroot/--sysfs, both versions and "
+				       "--cpu-fms given; nothing left to read there");
 	return 0;
 }
 
@@ -119,27 +129,30 @@ static int version_arg(const struct cli_cmd *cmd, const char *opt, const char *s
 }
 
 /* The running state: from options, the rest from sysfs. */
-static int running(const struct cli_cmd *cmd, const struct select_args *a,
-		   struct select_host *h)
+static int running(const struct cli_cmd *cmd, struct select_args *a, struct select_host *h)
 {
-	const char *root = a->root ? a->root : "/sys";
+	const char *root = a->ct.t.sysfs;
 	struct tdx_sysfs_state st;
 	struct sysfs_client c;
+	int ret;
 
 	memset(h, 0, sizeof(*h));
 	h->allow_debug = a->allow_debug;
 	h->cpu_fms = a->cpu_fms;
-	if (!a->cpu_set && cpu_fms_host(&h->cpu_fms))
-		return cli_usage_error(cmd, "select: cannot read CPUID here: give --cpu-fms");
 	if (a->module && version_arg(cmd, "--module-version", a->module, &h->module))
 		return CLI_USAGE;
 	if (a->seamldr && version_arg(cmd, "--seamldr-version", a->seamldr, &h->seamldr))
 		return CLI_USAGE;
+	ret = cli_target_setup(cmd, &a->ct, &c);
+	if (ret)
+		return ret;
+	if (!a->cpu_set && cli_target_cpu_fms(&a->ct, &h->cpu_fms))
+		return CLI_FAIL;
 	if (a->module && a->seamldr)
 		return 0;
-	if (sysfs_client_init_posix(&c, root) || tdx_sysfs_state_read(&c, &st)) {
-		cli_err("%s: no TDX host (%s); give --module-version and --seamldr-version", root,
-			TDX_HOST_DIR);
+	if (tdx_sysfs_state_read(&c, &st)) {
+		tdx_sysroot_no_device_reason(&a->ct.t, st.reason, sizeof(st.reason));
+		cli_err("%s; or give --module-version and --seamldr-version", st.reason);
 		return CLI_FAIL;
 	}
 	if (!a->module && st.version_err) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/target.h"
 #include "tdxup/status.h"
 
 enum {
@@ -18,7 +19,7 @@ enum {
 static void status_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %1$s status [--sysfs ROOT] [--json]\n"
+		"usage: %1$s status [--sysroot DIR | --sysfs ROOT] [--json]\n"
 		"\n"
 		"Show the TDX module's runtime-update state: module version, P-SEAMLDR\n"
 		"version, updates left, whether a runtime update is possible and why not,\n"
@@ -27,15 +28,16 @@ static void status_usage(FILE *f)
 		"legacy paths (tdx_host/seamldr/, seamldr_upload) when those are missing.\n"
 		"P-SEAMLDR version and updates left are root-only files.\n"
 		"\n"
-		"  --sysfs ROOT  the directory standing for /sys (default /sys), e.g. a\n"
-		"                FUSE mount of the emulator\n"
-		"  --json        machine-readable: module_version, seamldr_version,\n"
-		"                num_remaining_updates, update_available, reason (when not\n"
-		"                available), upload_status, last_error (null: unreadable)\n"
+		CLI_TARGET_HELP
+		"  --json         machine-readable: module_version, seamldr_version,\n"
+		"                 num_remaining_updates, update_available, reason (when not\n"
+		"                 available), upload_status, last_error (null: unreadable),\n"
+		"                 kernel_release (null: unreadable)\n"
 		"\n"
-		"exit status: 0 a runtime update is possible; 1 no tdx_host device under\n"
-		"ROOT; 2 usage; 3 a runtime update is not possible (the reason is printed);\n"
-		"6 the module is lost (version gives ENXIO: TDs are gone, reboot)\n",
+		"exit status: 0 a runtime update is possible; 1 no tdx_host device (the\n"
+		"message says whether DIR/sys is empty or lacks it); 2 usage; 3 a runtime\n"
+		"update is not possible (the reason is printed); 6 the module is lost\n"
+		"(version gives ENXIO: TDs are gone, reboot)\n",
 		cli_prog);
 }
 
@@ -50,9 +52,12 @@ static const char *errtext(int err, char *buf, size_t len)
 	return buf;
 }
 
-static void print_text(const struct tdx_sysfs_state *st, const char *root)
+static void print_text(const struct tdx_sysfs_state *st, const struct cli_target *ct)
 {
+	const char *root = ct->t.sysfs;
 	char a[TDX_VERSION_STR_LEN], e[96];
+
+	printf("kernel release:     %s\n", ct->release[0] ? ct->release : "unknown");
 
 	printf("module version:     %s\n", st->version_err ? errtext(st->version_err, e, sizeof(e)) :
 	       tdx_version_str(&st->module, a));
@@ -89,7 +94,7 @@ static json_t *opt_version(int err, const struct tdx_version *v)
 	return err ? json_null() : json_string(tdx_version_str(v, s));
 }
 
-static int print_json(const struct tdx_sysfs_state *st)
+static int print_json(const struct tdx_sysfs_state *st, const struct cli_target *ct)
 {
 	json_t *o = json_object();
 
@@ -108,6 +113,8 @@ static int print_json(const struct tdx_sysfs_state *st)
 			    st->status_err ? json_null() : json_string(st->upload_status));
 	json_object_set_new(o, "last_error",
 			    st->error_err ? json_null() : json_string(st->last_error));
+	json_object_set_new(o, "kernel_release",
+			    ct->release[0] ? json_string(ct->release) : json_null());
 	return cli_json_print(o);
 }
 
@@ -115,11 +122,12 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sysfs", required_argument, NULL, 's' },
+		{ "sysroot", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *root = "/sys";
+	struct cli_target ct = { 0 };
 	struct tdx_sysfs_state st;
 	struct sysfs_client c;
 	bool json = false;
@@ -129,7 +137,10 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 	while ((opt = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
 		switch (opt) {
 		case 's':
-			root = optarg;
+			ct.sysfs_arg = optarg;
+			break;
+		case 'r':
+			ct.sysroot_arg = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -142,15 +153,18 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "status: unexpected argument '%s'", argv[optind]);
-	if (sysfs_client_init_posix(&c, root))
-		return cli_usage_error(cmd, "status: --sysfs: path too long");
+	ret = cli_target_setup(cmd, &ct, &c);
+	if (ret)
+		return ret;
 	ret = tdx_sysfs_state_read(&c, &st);
+	if (ret)
+		tdx_sysroot_no_device_reason(&ct.t, st.reason, sizeof(st.reason));
 	if (json)
-		print_json(&st);
+		print_json(&st, &ct);
 	else if (ret)
-		cli_err("%s: %s", root, st.reason);
+		cli_err("%s", st.reason);
 	else
-		print_text(&st, root);
+		print_text(&st, &ct);
 	if (ret)
 		return CLI_FAIL;
 	if (st.version_err == -ENXIO)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/target.h"
 #include "tdxup/catalog.h"
 #include "tdxup/host_lock.h"
 #include "tdxup/measure.h"
@@ -22,7 +23,8 @@
 static void update_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %1$s update (IMAGE | --catalog DIR [--version X.Y.Z]) [--sysfs ROOT]\n"
+		"usage: %1$s update (IMAGE | --catalog DIR [--version X.Y.Z])\n"
+		"                    [--sysroot DIR | --sysfs ROOT]\n"
 		"                    [--retry-for DURATION] [--dry-run] [--force-downgrade]\n"
 		"                    [--reinstall]\n"
 		"                    [--json] [options]\n"
@@ -51,20 +53,28 @@ static void update_usage(FILE *f)
 		"                         newest valid module (see `%1$s select`); with IMAGE,\n"
 		"                         use its metadata and running-version image\n"
 		"  --version X.Y.Z        that catalogue version instead of the newest\n"
-		"  --sysfs ROOT           the directory standing for /sys (default /sys)\n"
+		"  --sysroot DIR          the host's files under DIR (default /): DIR/sys,\n"
+		"                         DIR/proc/cpuinfo (the CPU), DIR/proc/sys/kernel/\n"
+		"                         osrelease (the image version), e.g. a\n"
+		"                         `%1$s serve --mount DIR`\n"
+		"  --sysfs ROOT           ROOT stands for /sys alone: the CPU is this\n"
+		"                         machine's, the kernel release unknown unless ROOT\n"
+		"                         is /sys; not with --sysroot\n"
 		"  --retry-for DURATION   device-busy retry window: 30s, 2m, 500ms... (60s)\n"
 		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
 		"  --seed N               jitter seed, for a reproducible schedule (default:\n"
 		"                         time and pid; printed with --json)\n"
 		"  --image-format 0x100|0x200\n"
-		"                         send this image version. Default: detect. Legacy\n"
-		"                         layout (tdx_host/seamldr/, seamldr_upload): 0x100.\n"
+		"                         send this image version. Default: from the kernel\n"
+		"                         release (osrelease): 7.2 and later 0x200, earlier\n"
+		"                         (the v8 posting) 0x100. No release readable: legacy\n"
+		"                         layout (tdx_host/seamldr/, seamldr_upload) 0x100;\n"
 		"                         tdx_host/seamldr_version present (v8 and mainline\n"
 		"                         look alike): 0x200, and once more as 0x100 if the\n"
 		"                         kernel answers firmware-invalid with nothing changed\n"
-		"                         (headers are checked before the module is touched).\n"
-		"                         Otherwise 0x100. Conversion rewrites the header only\n"
-		"  --cpu-fms HEX          CPUID.1.EAX (default: this CPU's)\n"
+		"                         (headers are checked before the module is touched);\n"
+		"                         otherwise 0x100. Conversion rewrites the header only\n"
+		"  --cpu-fms HEX          CPUID.1.EAX (default: the target's cpuinfo)\n"
 		"  --allow-debug          accept a debug-signed module\n"
 		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
 		"                         which needs the running version's catalogue image)\n"
@@ -78,7 +88,8 @@ static void update_usage(FILE *f)
 		"  --dry-run              every check, nothing written\n"
 		"  --json                 machine-readable: result (updated, current, dry-run,\n"
 		"                         refused, busy, failed, lost, error), from, to, reason,\n"
-		"                         attempts [{error, at_ms}], image_format, warnings, seed\n"
+		"                         attempts [{error, at_ms}], image_format,\n"
+		"                         image_format_reason, kernel_release, warnings, seed\n"
 		"\n"
 		"Progress goes to stderr.\n"
 		"\n"
@@ -92,7 +103,8 @@ static void update_usage(FILE *f)
 
 struct update_args {
 	struct update_opts o;
-	const char *root;
+	struct cli_target ct;
+	char no_device[256];
 	bool json, seed_set;
 	uint8_t keys[MAX_TRUSTED][48];
 	char lock_path[PATH_MAX];
@@ -150,6 +162,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "catalog", required_argument, NULL, 'c' },
 		{ "version", required_argument, NULL, 'v' },
 		{ "sysfs", required_argument, NULL, 's' },
+		{ "sysroot", required_argument, NULL, 'o' },
 		{ "retry-for", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 'S' },
@@ -184,7 +197,10 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 			break;
 		}
 		case 's':
-			a->root = optarg;
+			a->ct.sysfs_arg = optarg;
+			break;
+		case 'o':
+			a->ct.sysroot_arg = optarg;
 			break;
 		case 'd':
 			a->o.allow_debug = true;
@@ -247,11 +263,31 @@ static int print_json(const struct update_args *a, const struct update_result *r
 	json_object_set_new(o, "nr_attempts", json_integer((json_int_t)r->nr_attempts));
 	json_object_set_new(o, "image_format", r->format ? cli_json_hexnum(r->format, 3) :
 			    json_null());
+	json_object_set_new(o, "image_format_reason", r->format_reason[0] ?
+			    json_string(r->format_reason) : json_null());
+	json_object_set_new(o, "kernel_release", a->ct.release[0] ?
+			    json_string(a->ct.release) : json_null());
 	for (size_t i = 0; i < r->nr_warnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
 	json_object_set_new(o, "warnings", warn);
 	json_object_set_new(o, "seed", json_integer((json_int_t)a->o.seed));
 	return cli_json_print(o);
+}
+
+/* What the target's files beside sysfs tell the update: CPU, kernel, no device. */
+static int target_facts(struct update_args *a)
+{
+	if (!a->o.cpu_fms_set) {
+		/* Nothing written yet: refused, like every other pre-check. */
+		if (cli_target_cpu_fms(&a->ct, &a->o.cpu_fms))
+			return UPDATE_EXIT_REFUSED;
+		a->o.cpu_fms_set = true;
+	}
+	if (a->ct.release[0])
+		a->o.kernel_release = a->ct.release;
+	tdx_sysroot_no_device_reason(&a->ct.t, a->no_device, sizeof(a->no_device));
+	a->o.no_device_reason = a->no_device;
+	return 0;
 }
 
 static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
@@ -276,10 +312,12 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		a->o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	a->o.trusted_keys = (const uint8_t (*)[48])a->keys;
 	a->o.progress = progress;
-	if (sysfs_client_init_posix(c, a->root)) {
-		ret = cli_usage_error(cmd, "update: --sysfs: path too long");
+	ret = cli_target_setup(cmd, &a->ct, c);
+	if (ret)
 		goto out;
-	}
+	ret = target_facts(a);
+	if (ret)
+		goto out;
 	/* Safety rule 2: the lock is keyed to the directory that plays /sys. */
 	if (!a->o.dry_run) {
 		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));

@@ -17,6 +17,7 @@
 #include "tdxup/image.h"
 #include "tdxup/select.h"
 #include "tdxup/seamldr_abi.h"
+#include "tdxup/sysroot.h"
 #include "updater/update_internal.h"
 
 void update_opts_init(struct update_opts *o)
@@ -126,7 +127,8 @@ static int read_host(struct upd *u)
 	struct tdx_sysfs_state *st = &u->st;
 
 	if (tdx_sysfs_state_read(u->c, st))
-		return upd_stop(u, UPDATE_REFUSED, "%s", st->reason);
+		return upd_stop(u, UPDATE_REFUSED, "%s", u->o->no_device_reason ?
+				u->o->no_device_reason : st->reason);
 	if (st->version_err == -ENXIO)
 		return upd_stop(u, UPDATE_LOST, "%s", st->reason);
 	if (st->version_err)
@@ -353,33 +355,49 @@ static int check_target(struct upd *u, const struct select_host *h)
 }
 
 /*
- * Image format. No file says which image version the kernel takes: v5-v8
- * take v0x100 (tdx_blob), mainline 7.2 only v0x200 (tdx_image). Heuristic
- * (inferred, userspace.md 3 item 5):
- *  - legacy layout (tdx_host/seamldr/, or only the seamldr_upload device):
- *    a v5-v7 kernel, v0x100;
- *  - tdx_host/seamldr_version (v8 and mainline show the same files):
- *    v0x200 first, since every merged kernel wants it, and if the kernel
- *    answers firmware-invalid with the version readable and unchanged,
- *    once more as v0x100. The kernel checks the header before anything
- *    touches the module (kernel.md 3, seamldr.md 6), so that second try
- *    is safe; it is how a v8 kernel gets served;
- *  - anything else: v0x100, the only version Intel publishes.
- * --image-format forces one version, with no second try.
+ * Image format. No sysfs file says which image version the kernel takes:
+ * v5-v8 take v0x100 (tdx_blob), mainline 7.2 only v0x200 (tdx_image).
+ *  - --image-format forces one version, with no second try;
+ *  - the kernel release, when the target shows it (osrelease): 7.2 and
+ *    later v0x200, earlier ones (the postings on 7.1) v0x100; one version,
+ *    so that no update starts with an attempt the kernel refuses (the
+ *    version rule is inferred: kernel.md 1-2 date the postings and the
+ *    merge, no file states it);
+ *  - a kernel that says nothing (inferred, userspace.md 3 item 5):
+ *    legacy layout (tdx_host/seamldr/, or only the seamldr_upload device):
+ *    a v5-v7 kernel, v0x100; tdx_host/seamldr_version (v8 and mainline
+ *    look alike): v0x200 first, since every merged kernel wants it, and if
+ *    the kernel answers firmware-invalid with the version readable and
+ *    unchanged, once more as v0x100. The kernel checks the header before
+ *    anything touches the module (kernel.md 3, seamldr.md 6), so that
+ *    second try is safe; anything else: v0x100, the only version Intel
+ *    publishes.
  */
 static void choose_formats(struct upd *u)
 {
 	const struct tdx_sysfs_state *st = &u->st;
 	bool legacy = st->legacy_layout || (st->fw_name && !strcmp(st->fw_name, FW_NAME_LEGACY));
+	char *why = u->r->format_reason;
+	size_t len = sizeof(u->r->format_reason);
+	unsigned int fmt;
 
 	u->nr_formats = 0;
 	if (u->o->image_format) {
 		u->formats[u->nr_formats++] = u->o->image_format;
+		snprintf(why, len, "--image-format 0x%x", u->o->image_format);
+	} else if (u->o->kernel_release &&
+		   !kernel_release_image_format(u->o->kernel_release, &fmt)) {
+		u->formats[u->nr_formats++] = fmt;
+		snprintf(why, len, "kernel %s takes 0x%x", u->o->kernel_release, fmt);
 	} else if (!legacy && st->seamldr_version_attr) {
 		u->formats[u->nr_formats++] = TDX_IMAGE_VERSION_2;
 		u->formats[u->nr_formats++] = TDX_BLOB_VERSION_1;
+		snprintf(why, len, "kernel release unknown; tdx_host/seamldr_version: 0x200, "
+			 "0x100 if refused");
 	} else {
 		u->formats[u->nr_formats++] = TDX_BLOB_VERSION_1;
+		snprintf(why, len, "kernel release unknown; %s: 0x100",
+			 legacy ? "legacy layout" : "no seamldr_version");
 	}
 }
 
@@ -425,12 +443,13 @@ static enum update_outcome run(struct upd *u)
 	    check_target(u, &h))
 		return u->r->outcome;
 	choose_formats(u);
+	upd_progress(u, "image format 0x%x: %s", u->formats[0], u->r->format_reason);
 	if (upd_prepare_format(u, u->formats[0]))
 		return u->r->outcome;
 	if (u->o->dry_run)
 		return upd_outcome(u, UPDATE_DRY_RUN, "every pre-check passed: would install %s "
-				   "over %s as a v0x%x image", u->r->to, u->r->from,
-				   u->r->format);
+				   "over %s as a v0x%x image (%s)", u->r->to, u->r->from,
+				   u->r->format, u->r->format_reason);
 	return upd_upload(u);
 }
 

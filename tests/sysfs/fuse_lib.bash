@@ -34,47 +34,57 @@ fuse_usable() {
 
 is_mounted() { grep -qF " $1 " /proc/mounts; }
 
-# start_server NAME ARGS...: serve on $TMP/NAME/mnt; sets MNT, DEV, FW,
-# SRV_PID, SRV_OUT, SRV_ERR. A mount the system refuses is a skip.
+# server_gone PID: exited (a zombie not yet reaped counts: it has exited).
+server_gone() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	st=${st##*) }
+	[ "${st:0:1}" = Z ] || [ "${st:0:1}" = X ]
+}
+
+# start_server NAME ARGS...: `serve --detach` on the sysroot $TMP/NAME/mnt; sets
+# MNT, SYS (MNT/sys), DEV, FW, SRV_PID, SRV_LOG (its log and summary; SRV_OUT and
+# SRV_ERR name it too). --detach returns only once the mount answers, so the
+# files must be there at once. A mount the system refuses is a skip.
 start_server() {
-	local name=$1 i
+	local name=$1 rc=0
 	shift
 	mkdir -p "$TMP/$name/mnt"
 	MNT=$TMP/$name/mnt
-	DEV=$MNT/devices/faux/tdx_host
-	FW=$MNT/class/firmware/tdx_module
-	SRV_OUT=$TMP/$name/out
-	SRV_ERR=$TMP/$name/err
+	SYS=$MNT/sys
+	DEV=$SYS/devices/faux/tdx_host
+	FW=$SYS/class/firmware/tdx_module
+	SRV_LOG=$TMP/$name/log
+	SRV_OUT=$SRV_LOG
+	SRV_ERR=$SRV_LOG
 	MOUNTS+=("$MNT")
-	timeout -s KILL 500 "$TDXUP" serve --mount "$MNT" "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
-	SRV_PID=$!
+	timeout -s KILL 200 "$TDXUP" serve --mount "$MNT" --detach --log "$SRV_LOG" "$@" \
+		>"$TMP/$name/pid" 2>"$TMP/$name/detach-err" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		grep -q "cannot mount" "$TMP/$name/detach-err" &&
+			skip "FUSE mount refused here: $(cat "$TMP/$name/detach-err")"
+		cat "$TMP/$name/detach-err" >&2
+		fail "serve --detach $* exited $rc"
+	fi
+	SRV_PID=$(cat "$TMP/$name/pid")
+	[[ "$SRV_PID" =~ ^[0-9]+$ ]] || fail "serve --detach printed '$SRV_PID', not a PID"
 	SERVER_PIDS+=("$SRV_PID")
-	for ((i = 0; i < READY_TRIES; i++)); do
-		[ -e "$DEV/version" ] && return 0
-		if ! kill -0 "$SRV_PID" 2>/dev/null; then
-			grep -q "cannot mount" "$SRV_ERR" && skip "FUSE mount refused here: $(cat "$SRV_ERR")"
-			cat "$SRV_ERR" >&2
-			fail "serve $* exited before mounting"
-		fi
-		sleep 0.1
-	done
-	cat "$SRV_ERR" >&2
-	fail "serve $* did not come up"
+	[ -e "$DEV/version" ] || fail "serve --detach returned before $DEV/version was there"
 }
 
-# stop_server: SIGTERM, a clean exit 0, the summary, and no mount left.
+# stop_server: SIGTERM (kill PID), the server gone, no mount left, a clean
+# stop logged (unmounted, then the summary).
 stop_server() {
-	local i rc=0
+	local i
 	kill -TERM "$SRV_PID"
 	for ((i = 0; i < READY_TRIES; i++)); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
+		server_gone "$SRV_PID" && break
 		sleep 0.1
 	done
-	kill -0 "$SRV_PID" 2>/dev/null && fail "serve did not stop on SIGTERM"
-	wait "$SRV_PID" || rc=$?
-	[ "$rc" -eq 0 ] || { cat "$SRV_ERR" >&2; fail "serve exited $rc after SIGTERM"; }
-	grep -q "^tdxup serve: summary" "$SRV_OUT" || fail "no summary on SIGTERM"
+	server_gone "$SRV_PID" || fail "serve did not stop on SIGTERM"
 	is_mounted "$MNT" && fail "$MNT still mounted after the server stopped"
+	grep -q "unmounted $MNT\$" "$SRV_LOG" || { cat "$SRV_LOG" >&2; fail "no clean unmount logged"; }
+	grep -q "^tdxup serve: summary" "$SRV_LOG" || fail "no summary on SIGTERM"
 	return 0
 }
 

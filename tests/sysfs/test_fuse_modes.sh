@@ -42,7 +42,7 @@ allowed "read status" "cat '$FW/status'" idle
 allowed "read error" "cat '$FW/error'" ""
 allowed "read remaining_size" "cat '$FW/remaining_size'" 0
 allowed "list tdx_host" "ls '$DEV'" "$(printf 'firmware\nnum_remaining_updates\nseamldr_version\nversion')"
-allowed "follow the class link" "cat '$MNT/class/firmware/tdx_module/status'" idle
+allowed "follow the class link" "cat '$SYS/class/firmware/tdx_module/status'" idle
 refused "read seamldr_version" "cat '$DEV/seamldr_version'"
 refused "read num_remaining_updates" "cat '$DEV/num_remaining_updates'"
 refused "write loading" "echo 1 > '$FW/loading'"

@@ -21,14 +21,14 @@ printf '\x5a' | dd of="$TMP/corrupt.blob" bs=1 seek=20000 conv=notrunc status=no
 update() {
 	local want=$1 rc=0
 	shift
-	timeout 300 "$TDXUP" update "$@" --sysfs "$MNT" --cpu-fms 0x806f8 --json \
+	timeout 300 "$TDXUP" update "$@" --sysroot "$MNT" --json \
 		>"$TMP/out" 2>"$TMP/err" || rc=$?
 	[ "$rc" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "update $* exited $rc, not $want"; }
 }
 # json EXPR: evaluate a Python expression over the JSON in $TMP/out as j
 json() { python3 -c "import json, sys; j = json.load(open(sys.argv[1])); print($1)" "$TMP/out"; }
 status_json() {
-	timeout 60 "$TDXUP" status --sysfs "$MNT" --json >"$TMP/out" 2>"$TMP/err" || true
+	timeout 60 "$TDXUP" status --sysroot "$MNT" --json >"$TMP/out" 2>"$TMP/err" || true
 }
 
 # ---- idle host ----------------------------------------------------------------
@@ -37,6 +37,11 @@ update 0 "$IMG"
 eq "result" "$(json 'j["result"]')" updated
 eq "from" "$(json 'j["from"]')" 1.5.24
 eq "to" "$(json 'j["to"]')" 1.5.25
+# The v8 kernel's osrelease decides 0x100: no refused first attempt.
+eq "nr_attempts" "$(json 'j["nr_attempts"]')" 1
+eq "image_format" "$(json 'j["image_format"]')" 0x100
+eq "image_format_reason" "$(json 'j["image_format_reason"]')" "kernel 7.1.0-tdx-v8 takes 0x100"
+eq "kernel_release" "$(json 'j["kernel_release"]')" 7.1.0-tdx-v8
 eq "version" "$(cat "$DEV/version")" 1.5.25
 status_json
 eq "status module_version" "$(json 'j["module_version"]')" 1.5.25
@@ -46,6 +51,8 @@ update 0 "$IMG"
 eq "result when current" "$(json 'j["result"]')" current
 stop_server
 summary_has "updates applied" 1
+summary_has "updates attempted" 1
+summary_has "failed updates" 0
 
 # ---- TD builders: device-busy, then success ----------------------------------
 start_server busy --module 1.5.24 --workload builders=2,pages=64,running=2,gap=50ms,hold=busy
@@ -114,7 +121,7 @@ grep -q "update attempt [0-9]*: failed; module lost" "$SRV_ERR" || fail "loss no
 start_server legacy --module 1.5.24 --layout legacy
 eq "seamldr/version" "$(cat "$DEV/seamldr/version")" 1.5.01
 eq "seamldr/num_remaining_updates" "$(cat "$DEV/seamldr/num_remaining_updates")" 16
-eq "seamldr_upload link" "$(readlink "$MNT/class/firmware/seamldr_upload")" \
+eq "seamldr_upload link" "$(readlink "$SYS/class/firmware/seamldr_upload")" \
 	../../devices/faux/tdx_host/firmware/seamldr_upload
 status_json
 eq "status module_version" "$(json 'j["module_version"]')" 1.5.24
@@ -124,7 +131,7 @@ update 0 "$IMG"
 eq "result" "$(json 'j["result"]')" updated
 eq "version" "$(cat "$DEV/version")" 1.5.25
 # The old name works too, by hand.
-eq "seamldr_upload status" "$(cat "$MNT/class/firmware/seamldr_upload/status")" idle
+eq "seamldr_upload status" "$(cat "$SYS/class/firmware/seamldr_upload/status")" idle
 stop_server
 summary_has "updates applied" 1
 

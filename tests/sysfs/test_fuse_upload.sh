@@ -21,7 +21,7 @@ start_server plain --module 1.5.24 --profile v8
 eq "version" "$(cat "$DEV/version")" 1.5.24
 eq "seamldr_version" "$(cat "$DEV/seamldr_version")" 1.5.01
 eq "num_remaining_updates" "$(cat "$DEV/num_remaining_updates")" 16
-eq "class link" "$(readlink "$MNT/class/firmware/tdx_module")" \
+eq "class link" "$(readlink "$SYS/class/firmware/tdx_module")" \
 	../../devices/faux/tdx_host/firmware/tdx_module
 for f in version:444 seamldr_version:400 num_remaining_updates:400; do
 	eq "mode of ${f%%:*}" "$(stat -c %a "$DEV/${f%%:*}")" "${f##*:}"

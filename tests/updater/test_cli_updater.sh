@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: MIT
 # tdxup status / select / update through the POSIX backend, on a directory
 # laid out like /sys (plain files: the fw_upload protocol itself is tested
-# in-process by test_update and test_update_retry), exit codes and JSON keys.
+# in-process by test_update and test_update_retry), exit codes and JSON keys;
+# and --sysroot: the same under ROOT/sys, with ROOT/proc's cpuinfo and
+# osrelease deciding the CPU and the image format.
 set -euo pipefail
 
 . "$(dirname "$0")/../cli/lib.bash"
 has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
 
-SYS=$TMP/sys
+ROOT=$TMP/root
+SYS=$ROOT/sys
 DEV=$SYS/devices/faux/tdx_host
 mk_sys() {
 	rm -rf "$SYS"
@@ -147,6 +150,68 @@ run 2 update "$IMG" --trust-key-hash abcd
 run 2 update "$IMG" --version 1.5
 has "update: --version: '1.5' is not X.Y.Z" err
 run 2 update --catalog "$CAT" --version 1.5.25.1
+
+# ---- --sysroot: ROOT/sys, ROOT/proc/cpuinfo, ROOT/proc/sys/kernel/osrelease ----
+mk_sys
+mkdir -p "$ROOT/proc/sys/kernel"
+printf 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: x\nstepping\t: 8\n\n' \
+	>"$ROOT/proc/cpuinfo"
+echo 7.1.0-tdx-v8 >"$ROOT/proc/sys/kernel/osrelease"
+run 0 status --sysroot "$ROOT"
+has "kernel release:     7.1.0-tdx-v8" out
+has "fw_upload device:   $ROOT/sys/class/firmware/tdx_module" out
+run 0 status --sysroot "$ROOT/" --json
+has '"kernel_release": "7.1.0-tdx-v8"' out
+run 0 select --catalog "$CAT" --sysroot "$ROOT"
+has "running: module 1.5.24, P-SEAMLDR 1.5.01, CPU 0x806f8" out
+has "choice: 1.5.25" out
+# --cpu-fms still overrides the cpuinfo.
+run 3 select --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0xa06d0
+has "running: module 1.5.24, P-SEAMLDR 1.5.01, CPU 0xa06d0" out
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run
+has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x100 image (kernel 7.1.0-tdx-v8 takes 0x100)" out
+echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
+has '"image_format": "0x200"' out
+has '"image_format_reason": "kernel 7.2.0 takes 0x200"' out
+has '"kernel_release": "7.2.0"' out
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --image-format 0x100
+has "as a v0x100 image (--image-format 0x100)" out
+# No osrelease: the sysfs heuristic, said so.
+rm "$ROOT/proc/sys/kernel/osrelease"
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run
+has "as a v0x200 image (kernel release unknown; tdx_host/seamldr_version: 0x200, 0x100 if refused)" out
+# A cpuinfo without the identification lines: say so, refuse, write nothing.
+echo "processor	: 0" >"$ROOT/proc/cpuinfo"
+run 3 update "$IMG" --sysroot "$ROOT"
+has "tdxup: $ROOT/proc/cpuinfo: no cpu family, model and stepping lines; give --cpu-fms" err
+run 1 select --catalog "$CAT" --sysroot "$ROOT"
+has "$ROOT/proc/cpuinfo: no cpu family, model and stepping lines" err
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --cpu-fms 0x806f8
+# Both roots: a usage error.
+run 2 status --sysroot "$ROOT" --sysfs "$SYS"
+has "status: --sysroot and --sysfs: give one" err
+run 2 update "$IMG" --sysroot "$ROOT" --sysfs "$SYS"
+run 2 select --catalog "$CAT" --sysroot "$ROOT" --sysfs "$SYS"
+
+# ---- an empty or foreign sysroot: said precisely ----
+mkdir -p "$TMP/empty"
+run 1 status --sysroot "$TMP/empty"
+has "tdxup: $TMP/empty is empty: is the emulator mounted there?" err
+run 3 update "$IMG" --sysroot "$TMP/empty"
+has "tdxup: $TMP/empty is empty: is the emulator mounted there?" err
+mkdir -p "$TMP/empty/sys"
+run 1 status --sysroot "$TMP/empty"
+has "tdxup: $TMP/empty/sys is empty: is the emulator mounted there?" err
+run 1 status --sysfs "$TMP/empty/sys"
+has "tdxup: $TMP/empty/sys is empty: is the emulator mounted there?" err
+mkdir -p "$TMP/empty/sys/devices/system"
+run 1 status --sysroot "$TMP/empty" --json
+has "\"reason\": \"no /sys/devices/faux/tdx_host under $TMP/empty: TDX is not enabled or the kernel lacks the tdx_host driver\"" out
+run 1 status --sysfs "$TMP/empty/sys"
+has "tdxup: no devices/faux/tdx_host under $TMP/empty/sys: TDX is not enabled or the kernel lacks the tdx_host driver" err
+run 1 select --catalog "$CAT" --sysroot "$TMP/empty" --cpu-fms 0x806f8
+has "tdxup: no /sys/devices/faux/tdx_host under $TMP/empty: TDX is not enabled or the kernel lacks the tdx_host driver; or give --module-version and --seamldr-version" err
 run 0 update --help
 has "6 the module is lost" out
 

@@ -248,7 +248,7 @@ static void busy_then_ok(uint64_t seed, uint64_t at_ms[4])
 	}
 	at_ms[0] = 0;
 	/* Each attempt is reported: "attempt 1: <error>; retrying in 0.9 s (59.8 s left)". */
-	assert_int_equal(strncmp(f->lines[2], BUSY_LINE, strlen(BUSY_LINE)), 0);
+	assert_int_equal(strncmp(f->lines[3], BUSY_LINE, strlen(BUSY_LINE)), 0);
 	assert_string_equal(r.reason, "updated the TDX module from 1.5.24 to 1.5.25");
 	assert_int_equal(r.remaining_after, 4);
 	free(i.buf);

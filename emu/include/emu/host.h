@@ -23,6 +23,8 @@ enum kernel_profile {
 };
 
 const char *kernel_profile_name(enum kernel_profile p);
+/* Its /proc/sys/kernel/osrelease: "7.1.0-tdx-v8", "7.2.0", "7.2.0-tdx-detect". */
+const char *kernel_profile_release(enum kernel_profile p);
 int kernel_profile_parse(const char *s, enum kernel_profile *p);
 
 /* How stop_machine runs the lockstep update. */

@@ -11,7 +11,24 @@
 
 #include "emu/sysfs.h"
 
+/* A read-only file beside the tree (a procfs file of a sysroot). */
+struct sysfs_fuse_file {
+	const char *path;	/* "/proc/cpuinfo" */
+	const char *text;	/* its contents; must outlive the mount */
+};
+
 struct sysfs_fuse_opts {
+	/*
+	 * Where the tree appears: NULL or "" at the mount's root (the mount is
+	 * a /sys), "/sys" under it (the mount is a sysroot, with files).
+	 */
+	const char *tree_at;
+	/*
+	 * Files beside the tree, 0444 and root-owned like procfs's; the
+	 * directories on their paths (and tree_at's) are made up, 0555.
+	 */
+	const struct sysfs_fuse_file *files;
+	size_t nr_files;
 	/*
 	 * Let users other than the mounter in (FUSE's allow_other), so that
 	 * mode bits can be seen refusing them. Needs root or user_allow_other

@@ -32,7 +32,8 @@ struct serve {
 	/* the sysroot's procfs files (serve_proc.c) */
 	char *cpuinfo;
 	char osrelease[64];
-	struct sysfs_fuse_file proc_files[2];
+	char trust[160];
+	struct sysfs_fuse_file proc_files[3];
 };
 
 int serve_init(struct serve *s, const char *json_path);

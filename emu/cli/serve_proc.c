@@ -9,14 +9,21 @@
  *    host kernel shows) (inferred: the flags beyond it are a plausible
  *    Sapphire Rapids subset, not a capture);
  *  - DIR/proc/sys/kernel/osrelease: the profile's release
- *    (kernel_profile_release: "7.1.0-tdx-v8", "7.2.0", "7.2.0-tdx-detect").
+ *    (kernel_profile_release: "7.1.0-tdx-v8", "7.2.0", "7.2.0-tdx-detect");
+ *  - DIR/etc/tdxup/trusted-keys.d/tdxup-test-key: the hash of the key the
+ *    emulated P-SEAMLDR accepts, the declaration root would write on a real
+ *    host for its platform's key, so the updater trusts the emulator's
+ *    images here and nowhere else.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/serve.h"
+#include "emu/topology.h"
+#include "tdxup/sigstruct.h"
 
 #define CPUINFO_FLAGS \
 	"fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 " \
@@ -51,18 +58,27 @@ static void decode_fms(uint32_t eax, unsigned int *family, unsigned int *model,
 
 static char *cpuinfo_text(const struct tdx_host_config *c)
 {
-	unsigned int fam, mod, step, per_pkg, n = c->nr_cpus;
+	unsigned int fam, mod, step, n = c->nr_cpus, per_pkg[256] = { 0 }, first[256] = { 0 };
 	size_t size = (size_t)n * (sizeof(CPUINFO_FLAGS) + 512) + 1, used = 0;
 	char *buf = malloc(size);
 
 	if (!buf)
 		return NULL;
 	decode_fms(c->cpu_fms, &fam, &mod, &step);
-	/* Packages take consecutive CPUs, as the emulated kernel numbers them. */
-	per_pkg = (n + c->nr_packages - 1) / c->nr_packages;
+	/* Packages take consecutive CPUs, as the board splits them (topology.h). */
+	if (c->nr_packages > 256 || c->nr_packages > n) {
+		free(buf);
+		return NULL;
+	}
+	for (unsigned int i = n; i-- > 0;) {
+		unsigned int pkg = topology_lp_package(i, n, c->nr_packages);
+
+		per_pkg[pkg]++;
+		first[pkg] = i;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		unsigned int pkg = i / per_pkg;
-		unsigned int in_pkg = pkg + 1 < c->nr_packages ? per_pkg : n - pkg * per_pkg;
+		unsigned int pkg = topology_lp_package(i, n, c->nr_packages);
+		unsigned int in_pkg = per_pkg[pkg];
 
 		used += (size_t)snprintf(buf + used, size - used,
 			"processor\t: %u\n"
@@ -78,7 +94,7 @@ static char *cpuinfo_text(const struct tdx_host_config *c)
 			"apicid\t\t: %u\n"
 			"flags\t\t: " CPUINFO_FLAGS "\n"
 			"\n",
-			i, fam, mod, step, pkg, in_pkg, i - pkg * per_pkg, in_pkg, i);
+			i, fam, mod, step, pkg, in_pkg, i - first[pkg], in_pkg, i);
 	}
 	return buf;
 }
@@ -94,5 +110,8 @@ int serve_proc_files(struct serve *s, const struct tdx_host_config *c)
 	s->proc_files[0] = (struct sysfs_fuse_file){ "/proc/cpuinfo", s->cpuinfo };
 	s->proc_files[1] = (struct sysfs_fuse_file){ "/proc/sys/kernel/osrelease",
 						     s->osrelease };
+	cli_hex_line(s->trust, sizeof(s->trust), tdxup_test_key_hash(), 48);
+	s->proc_files[2] = (struct sysfs_fuse_file){ "/etc/tdxup/trusted-keys.d/tdxup-test-key",
+						     s->trust };
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "emu/module_build.h"
 #include "emu/sysfs_client_tree.h"
 #include "tdxup/seamldr_abi.h"
+#include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 
 static void progress(void *ctx, const char *line)
@@ -118,6 +119,9 @@ static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
 	o->image_format = lab->cfg->profile == KERNEL_PROFILE_V8 ? 0x100 : 0x200;
 	o->cpu_fms_set = true;
 	o->cpu_fms = 0x806f8;
+	/* The emulated platform's P-SEAMLDR takes the test key, and says so. */
+	o->trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	o->nr_trusted_keys = 1;
 	o->retry_for_us = lab->cfg->retry == LAB_RETRY_BACKOFF ? lab->cfg->retry_for_us : 0;
 	/* Builds take milliseconds here, so back off on that scale. */
 	o->backoff_min_us = 1000;

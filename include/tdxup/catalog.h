@@ -31,11 +31,19 @@ char *tdx_version_str(const struct tdx_version *v, char *buf);
 
 /* ---- one image file ---- */
 
+/*
+ * Whose key signed an image, as the updater decides what may reach the
+ * kernel (DESIGN.md, safety rule 1). P-SEAMLDR checks the signature only
+ * after the old module is shut down, so an image whose key it refuses
+ * loses every TD: the production updater trusts Intel's production key and
+ * the keys the target itself declares (SYSROOT/etc/tdxup/trusted-keys.d/,
+ * root's configuration; the emulator declares its test key there), and no
+ * key compiled into the tool.
+ */
 enum key_trust {
 	KEY_UNTRUSTED,
-	KEY_TEST,		/* the project's test key */
 	KEY_INTEL,		/* Intel's production key (published hash prefix) */
-	KEY_EXTRA,		/* a hash given with --trust-key-hash */
+	KEY_DECLARED,		/* declared trusted by the target */
 };
 
 struct image_facts {
@@ -56,8 +64,10 @@ struct image_facts {
  * signature, seamhash. Always fills *f; returns 0 when intact, else -EINVAL.
  */
 int image_facts_get(const uint8_t *buf, size_t len, struct image_facts *f);
-enum key_trust image_key_trust(const uint8_t hash[48], const uint8_t (*extra)[48], size_t nr_extra);
-const char *key_trust_name(enum key_trust t);
+enum key_trust image_key_trust(const uint8_t hash[48], const uint8_t (*declared)[48],
+			      size_t nr_declared);
+/* "Intel production key", "key declared by the target (the tdxup test key)"... */
+const char *key_trust_name(enum key_trust t, const uint8_t hash[48]);
 
 /* ---- the catalogue ---- */
 

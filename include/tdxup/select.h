@@ -18,12 +18,22 @@ struct select_host {
 	struct tdx_version module;		/* running module */
 	struct tdx_version seamldr;		/* running P-SEAMLDR */
 	uint32_t cpu_fms;			/* CPUID.1.EAX */
-	bool allow_debug;
 	bool allow_downgrade;			/* update --force-downgrade */
 	/* Sigstruct of the running version's image, for SVN and HV (may be NULL). */
 	const struct sigstruct *running_sig;
-	const uint8_t (*trusted_keys)[48];	/* beyond the test and Intel keys */
+	/* Keys the target declares trusted, beside Intel's (trusted-keys.d). */
+	const uint8_t (*trusted_keys)[48];
 	size_t nr_trusted_keys;
+	/*
+	 * Overrides that can lose every TD if the platform's P-SEAMLDR refuses
+	 * the image (it checks after the shutdown): keys the operator forces,
+	 * and debug-signed images. Honoured only with accept_td_loss, which the
+	 * operator states separately, naming the risk.
+	 */
+	const uint8_t (*forced_keys)[48];
+	size_t nr_forced_keys;
+	bool allow_debug;
+	bool accept_td_loss;
 };
 
 /* In the order the checks run; the first failing one is the verdict. */

@@ -60,7 +60,11 @@ struct update_opts {
 	const char *version;
 	bool cpu_fms_set;		/* else CPUID.1.EAX of this CPU */
 	uint32_t cpu_fms;
+	/* Safety overrides: honoured only with accept_td_loss (select.h). */
 	bool allow_debug;
+	const uint8_t (*forced_keys)[48];
+	size_t nr_forced_keys;
+	bool accept_td_loss;
 	bool force_downgrade;
 	/* Install even when the target already runs: a same-version re-install
 	 * is TD-preserving like any update (userspace.md 2.2). */
@@ -72,6 +76,7 @@ struct update_opts {
 	const char *kernel_release;
 	/* Said instead of the generic "no tdx_host device" (tdx_sysroot_no_device_reason). */
 	const char *no_device_reason;
+	/* The keys the target declares (trusted_keys_load), beside Intel's. */
 	const uint8_t (*trusted_keys)[48];
 	size_t nr_trusted_keys;
 	uint64_t retry_for_us;		/* device-busy window; 0: one attempt */

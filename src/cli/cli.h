@@ -115,6 +115,8 @@ int cli_parse_image_format(const char *s, unsigned int *version);
 int cli_read_file(const char *path, uint8_t **buf, size_t *len);
 int cli_write_file(const char *path, const uint8_t *buf, size_t len);
 
+/* Lower-case hex of buf and a newline into out (cut to size). */
+void cli_hex_line(char *out, size_t size, const uint8_t *buf, size_t len);
 /* Lower-case hex of buf as a JSON string (NULL on allocation failure). */
 json_t *cli_json_hex(const uint8_t *buf, size_t len);
 /* "0x..." of v as a JSON string, with at least `digits` hex digits. */

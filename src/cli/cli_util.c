@@ -217,6 +217,20 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 	return ret;
 }
 
+void cli_hex_line(char *out, size_t size, const uint8_t *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 3 < size; i++) {
+		out[n++] = digits[buf[i] >> 4];
+		out[n++] = digits[buf[i] & 15];
+	}
+	if (n + 1 < size)
+		out[n++] = '\n';
+	out[n] = '\0';
+}
+
 json_t *cli_json_hex(const uint8_t *buf, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";

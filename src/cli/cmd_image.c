@@ -19,19 +19,16 @@ static void image_usage(FILE *f)
 		"usage: %1$s image build --version X.Y.Z [--format 0x100|0x200] [--debug] -o FILE\n"
 		"       %1$s image list [--json]\n"
 		"       %1$s image inspect FILE [--json]\n"
-		"       %1$s image verify FILE [--trust-key-hash HEX]... [--json]\n"
+		"       %1$s image verify FILE [--sysroot DIR] [--trust-key-hash HEX]... [--json]\n"
 		"       %1$s image convert --to 0x100|0x200 IN OUT\n"
 		"       %1$s image join BIN SIGSTRUCT -o OUT [--format 0x100|0x200] [--json]\n"
 		"\n"
 		"TDX-BLOB module images, formats 0x100 (Intel's published blobs, the v8 kernel)\n"
 		"and 0x200 (mainline Linux 7.2).\n"
 		"\n"
-		"  build    write a signed image of a built-in emulated module build (see\n"
-		"           `image list`), signed with the tdxup test key. --format defaults to\n"
-		"           0x100; --debug sets the debug-signed bit (module_type bit 31).\n"
-		"  list     the catalogue of built-in builds: version, crypto library,\n"
-		"           update compatibility, TDX_FEATURES0, MODULE_HV/MIN_UPDATE_HV/\n"
-		"           NO_DOWNGRADE, SEAM SVN; hypothetical builds are labelled.\n"
+		"  build    (tdxup-emu) a signed image of an emulated module build, signed\n"
+		"           with the tdxup test key; see `tdxup-emu image --help`.\n"
+		"  list     (tdxup-emu) the emulated module builds.\n"
 		"  inspect  header, sigstruct and (for tdxup images) emulated-build fields.\n"
 		"           Works on real Intel blobs too.\n"
 		"  verify   run every check P-SEAMLDR and the kernel make on an image, offline:\n"
@@ -40,10 +37,13 @@ static void image_usage(FILE *f)
 		"             sigstruct  header constants, attributes 0, min_update_hv <= module_hv\n"
 		"             signature  RSA-3072 PKCS#1 v1.5 SHA-384 signature of the sigstruct\n"
 		"             seamhash   SHA-384 of all module pages equals sigstruct seamhash\n"
-		"             key        the signing key is trusted: the tdxup test key, a key\n"
-		"                        whose SHA-384 hash is given with --trust-key-hash (96\n"
-		"                        hex digits, repeatable), or Intel's production key\n"
-		"                        (matched by its published 16-byte hash prefix)\n"
+		"             key        the signing key is one the updater would trust: Intel's\n"
+		"                        production key (its published 16-byte hash prefix),\n"
+		"                        or one the target declares in --sysroot (default /)\n"
+		"                        etc/tdxup/trusted-keys.d/; offline, also a key whose\n"
+		"                        SHA-384 hash is given with --trust-key-hash (96 hex\n"
+		"                        digits, repeatable). No key is trusted by default:\n"
+		"                        not even the tdxup test key\n"
 		"           Every failed check is named on stderr.\n"
 		"  convert  rewrite the header page for the other format; nothing else changes.\n"
 		"  join     join a module binary and its 2 KiB sigstruct, as Intel publishes\n"
@@ -115,9 +115,10 @@ static int join_report(const char *path, unsigned int format, size_t len, size_t
 	json_t *o;
 
 	if (!json) {
-		printf("wrote %s: format 0x%x, %zu bytes, %zu module pages, verified (%s)\n",
+		printf("wrote %s: format 0x%x, %zu bytes, %zu module pages, verified; "
+		       "signing key: %s\n",
 		       path, format, len, pages,
-		       key_trust_name(image_key_trust(f->key_hash, NULL, 0)));
+		       key_trust_name(image_key_trust(f->key_hash, NULL, 0), f->key_hash));
 		return CLI_OK;
 	}
 	o = json_pack("{s:s, s:o, s:I, s:I, s:o}", "output", path,

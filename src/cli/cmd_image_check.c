@@ -5,48 +5,32 @@
  * real Intel blobs, which carry no tdxup build descriptor.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
 #include "cli/cmd_image.h"
+#include "tdxup/catalog.h"
 #include "tdxup/image.h"
 #include "tdxup/measure.h"
 #include "tdxup/module_desc.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sigstruct.h"
+#include "tdxup/trusted_keys.h"
 
-#define MAX_TRUSTED_KEYS	16
-
-/* Whom a key hash belongs to, as far as we can tell. */
-enum key_kind { KEY_TEST, KEY_TRUSTED, KEY_INTEL, KEY_UNKNOWN };
-
-static const char *const key_label[] = {
-	[KEY_TEST] = "tdxup test key",
-	[KEY_TRUSTED] = "trusted key (--trust-key-hash)",
-	[KEY_INTEL] = "Intel production key (prefix match)",
-	[KEY_UNKNOWN] = "unknown key",
-};
-
-struct trusted_keys {
-	uint8_t hash[MAX_TRUSTED_KEYS][SHA384_DIGEST_SIZE];
-	unsigned int nr;
-};
-
-static enum key_kind key_kind(const uint8_t hash[SHA384_DIGEST_SIZE],
-			      const struct trusted_keys *tk)
+/*
+ * The key check trusts what the production updater trusts: Intel's key and
+ * the keys a target declares (SYSROOT/etc/tdxup/trusted-keys.d/, --sysroot
+ * default /), plus, offline only, hashes given with --trust-key-hash. The
+ * tdxup test key is named, never trusted for its own sake.
+ */
+static const char *key_label(const uint8_t hash[SHA384_DIGEST_SIZE],
+			     const struct trusted_keys *tk)
 {
-	if (!memcmp(hash, tdxup_test_key_hash(), SHA384_DIGEST_SIZE))
-		return KEY_TEST;
-	for (unsigned int i = 0; tk && i < tk->nr; i++)
-		if (!memcmp(hash, tk->hash[i], SHA384_DIGEST_SIZE))
-			return KEY_TRUSTED;
-	/* Only a prefix of Intel's hash is published (seamldr.md 5.1). */
-	if (!memcmp(hash, intel_production_key_hash_prefix,
-		    sizeof(intel_production_key_hash_prefix)))
-		return KEY_INTEL;
-	return KEY_UNKNOWN;
+	return key_trust_name(image_key_trust(hash, tk ? (const uint8_t (*)[48])tk->hash : NULL,
+					      tk ? tk->nr : 0), hash);
 }
 
 /* An image file read and parsed; sig is NULL when the header is unusable. */
@@ -125,7 +109,7 @@ static json_t *sigstruct_json(const struct image_file *f)
 			 "cpuid_table", fms,
 			 "seamhash", cli_json_hex(s->seamhash, SHA384_DIGEST_SIZE),
 			 "key_hash", cli_json_hex(kh, SHA384_DIGEST_SIZE),
-			 "key", key_label[key_kind(kh, NULL)]);
+			 "key", key_label(kh, NULL));
 }
 
 static json_t *desc_json(const struct module_build *b)
@@ -196,7 +180,7 @@ static void print_sigstruct(const struct image_file *f)
 	sigstruct_key_hash(f->sig, kh);
 	hex_encode(kh, SHA384_DIGEST_SIZE, hex);
 	printf("  key_hash:         %s\n", hex);
-	printf("  key:              %s\n", key_label[key_kind(kh, NULL)]);
+	printf("  key:              %s\n", key_label(kh, NULL));
 }
 
 static void print_desc(const struct module_build *b, bool have)
@@ -326,21 +310,28 @@ static void check_seamhash(const struct image_file *f, struct check *c)
 			  f->info.module_pages);
 }
 
+static size_t given_keys;
+
 static void check_key(const struct image_file *f, const struct trusted_keys *tk,
 		      struct check *c)
 {
 	uint8_t kh[SHA384_DIGEST_SIZE];
 	char hex[2 * SHA384_DIGEST_SIZE + 1];
-	enum key_kind k;
 
 	sigstruct_key_hash(f->sig, kh);
-	k = key_kind(kh, tk);
-	if (k != KEY_UNKNOWN) {
-		set_check(c, CHECK_OK, "%s", key_label[k]);
+	/* The first given_keys entries came from --trust-key-hash, the rest from the target. */
+	for (size_t i = 0; i < given_keys; i++) {
+		if (!memcmp(kh, tk->hash[i], SHA384_DIGEST_SIZE)) {
+			set_check(c, CHECK_OK, "trusted key (--trust-key-hash)");
+			return;
+		}
+	}
+	if (image_key_trust(kh, (const uint8_t (*)[48])tk->hash, tk->nr) != KEY_UNTRUSTED) {
+		set_check(c, CHECK_OK, "%s", key_label(kh, tk));
 		return;
 	}
 	hex_encode(kh, sizeof(kh), hex);
-	set_check(c, CHECK_FAIL, "untrusted signing key, hash %s", hex);
+	set_check(c, CHECK_FAIL, "%s, hash %s", key_label(kh, tk), hex);
 }
 
 static void run_checks(const struct image_file *f, bool parsed, const struct trusted_keys *tk,
@@ -409,9 +400,9 @@ static int report_checks(const char *path, const struct check *ck, bool json)
 
 static int add_trusted_key(const struct cli_cmd *cmd, struct trusted_keys *tk, const char *hex)
 {
-	if (tk->nr == MAX_TRUSTED_KEYS)
-		return cli_usage_error(cmd, "image verify: at most %d --trust-key-hash",
-				       MAX_TRUSTED_KEYS);
+	if (tk->nr == TRUSTED_KEYS_MAX)
+		return cli_usage_error(cmd, "image verify: at most %d trusted keys",
+				       TRUSTED_KEYS_MAX);
 	if (strlen(hex) != 2 * SHA384_DIGEST_SIZE ||
 	    hex_decode(hex, tk->hash[tk->nr], SHA384_DIGEST_SIZE))
 		return cli_usage_error(cmd, "image verify: --trust-key-hash needs a SHA-384 hash"
@@ -424,12 +415,15 @@ int image_verify(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "trust-key-hash", required_argument, NULL, 'k' },
+		{ "sysroot", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct check ck[NR_CHECKS];
 	struct trusted_keys tk = { .nr = 0 };
+	const char *sysroot = "/";
+	char dir[PATH_MAX], err[PATH_MAX + 128];
 	struct image_file f;
 	bool json = false;
 	int c, ret;
@@ -440,6 +434,9 @@ int image_verify(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'k':
 			if (add_trusted_key(cmd, &tk, optarg))
 				return CLI_USAGE;
+			break;
+		case 'r':
+			sysroot = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -452,6 +449,13 @@ int image_verify(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cmd, "image verify: expected one FILE");
+	if (trusted_keys_dir(sysroot, dir, sizeof(dir)))
+		return cli_usage_error(cmd, "image verify: --sysroot: path too long");
+	given_keys = tk.nr;
+	if (trusted_keys_load(dir, &tk, err, sizeof(err))) {
+		cli_err("image verify: trusted keys: %s", err);
+		return CLI_FAIL;
+	}
 
 	ret = image_load(&f, argv[optind]);
 	if (ret == -EIO)

@@ -54,6 +54,7 @@ struct select_args {
 	const char *catalog, *module, *seamldr;
 	struct cli_target ct;
 	bool cpu_set, allow_debug, json;
+	struct trusted_keys declared;
 	uint32_t cpu_fms;
 };
 
@@ -114,9 +115,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 		return cli_usage_error(cmd, "select: unexpected argument '%s'", argv[optind]);
 	if (!a->catalog)
 		return cli_usage_error(cmd, "select: --catalog DIR is required");
-	if ((a->ct.sysfs_arg || a->ct.sysroot_arg) && a->module && a->seamldr && a->cpu_set)
-		return cli_usage_error(cmd, "select: --sysroot/--sysfs, both versions and "
-				       "--cpu-fms given; nothing left to read there");
+	/* With every running value given, a --sysroot still says which keys the target trusts. */
 	return 0;
 }
 
@@ -137,7 +136,9 @@ static int running(const struct cli_cmd *cmd, struct select_args *a, struct sele
 	int ret;
 
 	memset(h, 0, sizeof(*h));
+	/* select installs nothing: --allow-debug here only shows what would count. */
 	h->allow_debug = a->allow_debug;
+	h->accept_td_loss = a->allow_debug;
 	h->cpu_fms = a->cpu_fms;
 	if (a->module && version_arg(cmd, "--module-version", a->module, &h->module))
 		return CLI_USAGE;
@@ -148,6 +149,10 @@ static int running(const struct cli_cmd *cmd, struct select_args *a, struct sele
 		return ret;
 	if (!a->cpu_set && cli_target_cpu_fms(&a->ct, &h->cpu_fms))
 		return CLI_FAIL;
+	if (cli_target_trusted_keys(&a->ct, &a->declared))
+		return CLI_FAIL;
+	h->trusted_keys = (const uint8_t (*)[48])a->declared.hash;
+	h->nr_trusted_keys = a->declared.nr;
 	if (a->module && a->seamldr)
 		return 0;
 	if (tdx_sysfs_state_read(&c, &st)) {

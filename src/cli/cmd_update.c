@@ -32,8 +32,9 @@ static void update_usage(FILE *f)
 		"Install a TDX module at runtime (TD-preserving) through\n"
 		"/sys/class/firmware/tdx_module. Before anything is written: the fw_upload\n"
 		"device must exist and num_remaining_updates be > 0; the image must verify\n"
-		"(checksum for v0x100, sigstruct, RSA signature, seamhash) with a trusted\n"
-		"key (the tdxup test key, Intel's production key, or --trust-key-hash); it\n"
+		"(checksum for v0x100, sigstruct, RSA signature, seamhash) with a key the\n"
+		"platform takes: Intel's production key or one the target declares in\n"
+		"etc/tdxup/trusted-keys.d/ of its sysroot (no key is built in); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
 		"One update per host at a time: a lock under /run/lock/tdxup keyed to the\n"
@@ -75,7 +76,8 @@ static void update_usage(FILE *f)
 		"                         (headers are checked before the module is touched);\n"
 		"                         otherwise 0x100. Conversion rewrites the header only\n"
 		"  --cpu-fms HEX          CPUID.1.EAX (default: the target's cpuinfo)\n"
-		"  --allow-debug          accept a debug-signed module\n"
+		"  --allow-debug          install a debug-signed module; only with\n"
+		"                         --accept-td-loss\n"
 		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
 		"                         which needs the running version's catalogue image)\n"
 		"  --reinstall            install even if the target version already runs\n"
@@ -83,7 +85,13 @@ static void update_usage(FILE *f)
 		"                         this one (num_remaining_updates, read once)\n"
 		"  --cancel-stale         an upload found open (loading reads 1, e.g. left by a\n"
 		"                         killed updater) is cancelled instead of refused\n"
-		"  --trust-key-hash HEX   also trust this signing key (SHA-384 of the modulus,\n"
+		"  --accept-td-loss       the confirmation --allow-debug and --trust-key-hash\n"
+		"                         need. P-SEAMLDR checks the image only after the old\n"
+		"                         module is shut down: if the platform refuses this\n"
+		"                         image, the module is lost and EVERY TD WITH IT.\n"
+		"                         Declaring the key in trusted-keys.d is the safe way\n"
+		"  --trust-key-hash HEX   install an image signed by this key although the\n"
+		"                         target does not declare it (SHA-384 of the modulus,\n"
 		"                         96 hex digits; repeatable)\n"
 		"  --dry-run              every check, nothing written\n"
 		"  --json                 machine-readable: result (updated, current, dry-run,\n"
@@ -106,7 +114,8 @@ struct update_args {
 	struct cli_target ct;
 	char no_device[256];
 	bool json, seed_set;
-	uint8_t keys[MAX_TRUSTED][48];
+	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
+	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
 };
 
@@ -146,11 +155,11 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 		o->keep_updates = (unsigned int)v;
 		return 0;
 	case 'k':
-		if (o->nr_trusted_keys >= MAX_TRUSTED ||
-		    hex_decode(arg, a->keys[o->nr_trusted_keys], 48))
+		if (o->nr_forced_keys >= MAX_TRUSTED ||
+		    hex_decode(arg, a->keys[o->nr_forced_keys], 48))
 			return cli_usage_error(cmd, "update: --trust-key-hash: 96 hex digits "
 					       "(at most %d keys)", MAX_TRUSTED);
-		o->nr_trusted_keys++;
+		o->nr_forced_keys++;
 		return 0;
 	}
 	return CLI_USAGE;
@@ -170,6 +179,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "cpu-fms", required_argument, NULL, 'f' },
 		{ "trust-key-hash", required_argument, NULL, 'k' },
 		{ "allow-debug", no_argument, NULL, 'd' },
+		{ "accept-td-loss", no_argument, NULL, 'L' },
 		{ "force-downgrade", no_argument, NULL, 'D' },
 		{ "reinstall", no_argument, NULL, 'R' },
 		{ "keep-updates", required_argument, NULL, 'K' },
@@ -204,6 +214,9 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 			break;
 		case 'd':
 			a->o.allow_debug = true;
+			break;
+		case 'L':
+			a->o.accept_td_loss = true;
 			break;
 		case 'D':
 			a->o.force_downgrade = true;
@@ -310,7 +323,16 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (!a->seed_set)
 		a->o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	a->o.trusted_keys = (const uint8_t (*)[48])a->keys;
+	a->o.forced_keys = (const uint8_t (*)[48])a->keys;
+	/* An override that can lose every TD is stated, never implied. */
+	if ((a->o.allow_debug || a->o.nr_forced_keys) && !a->o.accept_td_loss) {
+		/* The message alone, not the usage: the usage lists the confirmation. */
+		cli_err("update: %s can lose every TD if the platform refuses the image; it "
+			"takes effect only with the confirmation described in `tdxup update "
+			"--help`", a->o.allow_debug ? "--allow-debug" : "--trust-key-hash");
+		ret = CLI_USAGE;
+		goto out;
+	}
 	a->o.progress = progress;
 	ret = cli_target_setup(cmd, &a->ct, c);
 	if (ret)
@@ -318,6 +340,11 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = target_facts(a);
 	if (ret)
 		goto out;
+	ret = cli_target_trusted_keys(&a->ct, &a->declared);
+	if (ret)
+		goto out;
+	a->o.trusted_keys = (const uint8_t (*)[48])a->declared.hash;
+	a->o.nr_trusted_keys = a->declared.nr;
 	/* Safety rule 2: the lock is keyed to the directory that plays /sys. */
 	if (!a->o.dry_run) {
 		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));

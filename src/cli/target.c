@@ -67,3 +67,18 @@ int cli_target_cpu_fms(const struct cli_target *ct, uint32_t *fms)
 		"no cpu family, model and stepping lines" : strerror(-ret));
 	return CLI_FAIL;
 }
+
+int cli_target_trusted_keys(const struct cli_target *ct, struct trusted_keys *tk)
+{
+	char dir[PATH_MAX], err[PATH_MAX + 128];
+
+	if (trusted_keys_dir(ct->t.dir[0] ? ct->t.dir : "/", dir, sizeof(dir))) {
+		cli_err("trusted keys: path too long");
+		return CLI_FAIL;
+	}
+	if (trusted_keys_load(dir, tk, err, sizeof(err))) {
+		cli_err("trusted keys: %s", err);
+		return CLI_FAIL;
+	}
+	return 0;
+}

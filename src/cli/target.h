@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "tdxup/sysfs_client.h"
 #include "tdxup/sysroot.h"
+#include "tdxup/trusted_keys.h"
 
 struct cli_target {
 	const char *sysroot_arg;	/* --sysroot, or NULL */
@@ -32,6 +33,12 @@ struct cli_target {
  */
 int cli_target_setup(const struct cli_cmd *cmd, struct cli_target *ct,
 		     struct sysfs_client *c);
+
+/*
+ * The keys the target declares (DIR/etc/tdxup/trusted-keys.d; with
+ * --sysfs, this machine's /etc). 0, or an error printed and CLI_FAIL.
+ */
+int cli_target_trusted_keys(const struct cli_target *ct, struct trusted_keys *tk);
 
 /*
  * CPUID.1.EAX of the target: its cpuinfo, else (on this machine only)

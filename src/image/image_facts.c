@@ -89,29 +89,31 @@ int image_facts_get(const uint8_t *buf, size_t len, struct image_facts *f)
 	return check_seamhash(mod, mod_len, f);
 }
 
-enum key_trust image_key_trust(const uint8_t hash[48], const uint8_t (*extra)[48], size_t nr_extra)
+enum key_trust image_key_trust(const uint8_t hash[48], const uint8_t (*declared)[48],
+			      size_t nr_declared)
 {
-	if (!memcmp(hash, tdxup_test_key_hash(), 48))
-		return KEY_TEST;
-	for (size_t i = 0; i < nr_extra; i++)
-		if (!memcmp(hash, extra[i], 48))
-			return KEY_EXTRA;
 	/* Only a prefix of Intel's key hash is published (seamldr.md 5.1). */
 	if (!memcmp(hash, intel_production_key_hash_prefix, sizeof(intel_production_key_hash_prefix)))
 		return KEY_INTEL;
+	for (size_t i = 0; i < nr_declared; i++)
+		if (!memcmp(hash, declared[i], 48))
+			return KEY_DECLARED;
 	return KEY_UNTRUSTED;
 }
 
-const char *key_trust_name(enum key_trust t)
+const char *key_trust_name(enum key_trust t, const uint8_t hash[48])
 {
+	/* The test key is named so, but trusted only where a target declares it. */
+	bool test = hash && !memcmp(hash, tdxup_test_key_hash(), 48);
+
 	switch (t) {
-	case KEY_TEST:
-		return "tdxup test key";
 	case KEY_INTEL:
 		return "Intel production key";
-	case KEY_EXTRA:
-		return "trusted key (--trust-key-hash)";
+	case KEY_DECLARED:
+		return test ? "key declared by the target (the tdxup test key)" :
+			      "key declared by the target";
 	default:
-		return "untrusted key";
+		return test ? "untrusted key (the tdxup test key, not declared by the target)" :
+			      "untrusted key";
 	}
 }

@@ -124,6 +124,14 @@ static enum select_verdict seamldr_refusal(const struct select_host *h,
 	return SELECT_SEAMLDR;
 }
 
+static bool forced(const struct select_host *h, const uint8_t hash[48])
+{
+	for (size_t i = 0; i < h->nr_forced_keys; i++)
+		if (!memcmp(hash, h->forced_keys[i], 48))
+			return true;
+	return false;
+}
+
 /* Integrity, key, CPU, P-SEAMLDR, debug: is the image installable at all? */
 static enum select_verdict check_image(const struct select_host *h,
 				       const struct image_facts *img,
@@ -134,10 +142,14 @@ static enum select_verdict check_image(const struct select_host *h,
 
 	if (!img->intact)
 		return say(reason, len, SELECT_BAD_IMAGE, "bad image: %s", img->problem);
-	if (image_key_trust(img->key_hash, h->trusted_keys, h->nr_trusted_keys) == KEY_UNTRUSTED)
+	/* No hint at an override here: following one can lose every TD. */
+	if (image_key_trust(img->key_hash, h->trusted_keys, h->nr_trusted_keys) == KEY_UNTRUSTED &&
+	    !(h->accept_td_loss && forced(h, img->key_hash)))
 		return say(reason, len, SELECT_UNTRUSTED_KEY,
-			   "untrusted signing key (key hash %02x%02x%02x%02x...): use "
-			   "--trust-key-hash to accept it", img->key_hash[0], img->key_hash[1],
+			   "signing key %02x%02x%02x%02x... is not one this host trusts (Intel's, "
+			   "or one declared in /etc/tdxup/trusted-keys.d/ of the target): "
+			   "P-SEAMLDR would judge it only after shutting the module down, and a "
+			   "refusal there loses every TD", img->key_hash[0], img->key_hash[1],
 			   img->key_hash[2], img->key_hash[3]);
 	if (!sigstruct_supports_fms(s, h->cpu_fms)) {
 		cpu_list(s, list, sizeof(list));
@@ -146,9 +158,10 @@ static enum select_verdict check_image(const struct select_host *h,
 	}
 	if (rel && !seamldr_ok(rel, &h->seamldr))
 		return seamldr_refusal(h, rel, reason, len);
-	if ((s->module_type & SIGSTRUCT_MODULE_TYPE_DEBUG) && !h->allow_debug)
+	if ((s->module_type & SIGSTRUCT_MODULE_TYPE_DEBUG) && !(h->allow_debug && h->accept_td_loss))
 		return say(reason, len, SELECT_DEBUG,
-			   "debug-signed module (sigstruct module_type bit 31): use --allow-debug");
+			   "debug-signed module (sigstruct module_type bit 31): a production "
+			   "P-SEAMLDR refuses it after shutting the module down, losing every TD");
 	return SELECT_OK;
 }
 

@@ -13,10 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tdxup/sysfs_client.h"
+
+/* statfs(2) f_type values (linux/magic.h). */
+#define SYSFS_MAGIC		0x62656572UL
+#define FUSE_SUPER_MAGIC	0x65735546UL
 
 /* ---- default clock: CLOCK_MONOTONIC and nanosleep ---- */
 
@@ -61,15 +66,23 @@ static int posix_path(const struct sysfs_client *c, const char *path, char *out,
 }
 
 /*
- * Open without blocking, then block as usual: a FIFO where an attribute
- * should be (a --sysfs ROOT that is no sysfs) must not hang the open.
+ * Open an attribute as sysfs files are: the last component must not be a
+ * link (O_NOFOLLOW: a link planted where a mount should be must not make
+ * root write another file), never a controlling terminal, and a regular
+ * file (a FIFO where an attribute should be must not hang, a device must
+ * not be read). Opened without blocking, then set blocking as usual.
  */
-static int open_nonblock(const char *path, int mode)
+static int open_attr(const char *path, int mode)
 {
-	int fd = open(path, mode | O_CLOEXEC | O_NONBLOCK), fl;
+	int fd = open(path, mode | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY), fl;
+	struct stat st;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		fl = -errno;
@@ -77,6 +90,14 @@ static int open_nonblock(const char *path, int mode)
 		return fl;
 	}
 	return fd;
+}
+
+static bool on_sysfs(int fd)
+{
+	struct statfs fs;
+
+	return !fstatfs(fd, &fs) && ((unsigned long)fs.f_type == SYSFS_MAGIC ||
+				     (unsigned long)fs.f_type == FUSE_SUPER_MAGIC);
 }
 
 static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
@@ -91,7 +112,7 @@ static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, s
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	fd = open_nonblock(full, O_RDONLY);
+	fd = open_attr(full, O_RDONLY);
 	if (fd < 0)
 		return fd;
 	while (len < size - 1) {
@@ -122,9 +143,16 @@ static ssize_t posix_write(struct sysfs_client *c, const char *path, const void 
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	fd = open_nonblock(full, O_WRONLY);
+	fd = open_attr(full, O_WRONLY);
+	if (fd == -EINVAL)
+		return -EXDEV;
 	if (fd < 0)
 		return fd;
+	/* Writes go to sysfs or a FUSE mount of the emulator, never a plain file. */
+	if (!on_sysfs(fd)) {
+		close(fd);
+		return -EXDEV;
+	}
 	do
 		n = pwrite(fd, buf, count, (off_t)off);
 	while (n < 0 && errno == EINTR);

@@ -153,6 +153,9 @@ static int host_selector(struct upd *u, struct select_host *h)
 	h->allow_downgrade = o->force_downgrade;
 	h->trusted_keys = o->trusted_keys;
 	h->nr_trusted_keys = o->nr_trusted_keys;
+	h->forced_keys = o->forced_keys;
+	h->nr_forced_keys = o->nr_forced_keys;
+	h->accept_td_loss = o->accept_td_loss;
 	if (o->cpu_fms_set)
 		h->cpu_fms = o->cpu_fms;
 	else if (cpu_fms_host(&h->cpu_fms))

@@ -354,6 +354,12 @@ enum update_outcome upd_upload(struct upd *u)
 					   "%llu s: the update may still be running; check "
 					   "`tdxup status`",
 					   (unsigned long long)(u->o->poll_timeout_us / 1000000));
+		/* Our first write is loading=1: refused there, nothing was written. */
+		if ((ret == -EXDEV || ret == -ELOOP) && u->r->nr_attempts == 1)
+			return upd_outcome(u, UPDATE_REFUSED, "class/firmware/%s/loading is not a "
+					   "sysfs file (a link, a plain file, or not on sysfs or a "
+					   "FUSE mount): refusing to write; nothing was written",
+					   u->st.fw_name);
 		if (ret && ret != -EAGAIN)
 			return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error during the upload: %s",
 					   strerror(-ret));

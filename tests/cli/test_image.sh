@@ -21,18 +21,28 @@ json '[b for b in j["catalogue"] if b["version"] == "1.5.01"][0]["update_compat"
 json '[b for b in j["catalogue"] if b["version"] == "1.5.30"][0]["hypothetical"] is True'
 json '[b for b in j["catalogue"] if b["version"] == "1.5.25"][0]["tdx_features0"] == "0x0000800000040002"'
 
+# The emulated target's declaration of its test key (as `serve` writes it).
+ROOT=$TMP/root
+mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
+TESTKEY=50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5
+echo "$TESTKEY" >"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key"
+
 # ---- build and verify, both formats, production and debug
 for fmt in 0x100 0x200; do
 	run 0 image build --version 1.5.25 --format "$fmt" -o "$TMP/m$fmt.img"
 	[ "$(cat "$TMP/out")" = "wrote $TMP/m$fmt.img: TDX module 1.5.25, format $fmt, production-signed, 94208 bytes" ] ||
 		fail "build output: $(cat "$TMP/out")"
-	run 0 image verify "$TMP/m$fmt.img"
+	run 0 image verify --sysroot "$ROOT" "$TMP/m$fmt.img"
 	[ "$(tail -n 1 "$TMP/out")" = "$TMP/m$fmt.img: OK" ] || fail "verify: $(cat "$TMP/out")"
 	[ "$(grep -c ' ok ' "$TMP/out")" -eq 6 ] || fail "verify: not 6 checks ok: $(cat "$TMP/out")"
+	has out "$TMP/m$fmt.img: key       ok      key declared by the target (the tdxup test key)"
 	[ ! -s "$TMP/err" ] || fail "verify OK wrote to stderr"
+	# No key is trusted for being compiled in: the test key needs the target's word.
+	run 1 image verify "$TMP/m$fmt.img"
+	has err "check 'key' failed: untrusted key (the tdxup test key, not declared by the target), hash $TESTKEY"
 	run 0 image build --version 1.5.30 --format "$fmt" --debug -o "$TMP/d$fmt.img"
 	has out "TDX module 1.5.30 (hypothetical), format $fmt, debug-signed"
-	run 0 image verify "$TMP/d$fmt.img" --json
+	run 0 image verify --sysroot "$ROOT" "$TMP/d$fmt.img" --json
 	json 'j["ok"] is True and j["failed"] == [] and [c["name"] for c in j["checks"]] == ["header", "checksum", "sigstruct", "signature", "seamhash", "key"]'
 done
 # The default format is 0x100.
@@ -49,7 +59,7 @@ json 'j["sigstruct"]["module_vendor"] == "0x8086" and j["sigstruct"]["seamsvn"] 
 json 'j["sigstruct"]["module_hv"] == 1 and j["sigstruct"]["min_update_hv"] == 0 and j["sigstruct"]["no_downgrade"] == 1'
 json 'j["sigstruct"]["num_handoff_pages"] == 13 and j["sigstruct"]["cpuid_table"] == ["0x806f8", "0xc06f0", "0xa06f0"]'
 json 'j["sigstruct"]["attributes"] == "0x0000000000000000" and len(j["sigstruct"]["seamhash"]) == 96'
-json 'j["sigstruct"]["key"] == "tdxup test key" and len(j["sigstruct"]["key_hash"]) == 96'
+json 'j["sigstruct"]["key"] == "untrusted key (the tdxup test key, not declared by the target)" and j["sigstruct"]["key_hash"] == "'"$TESTKEY"'"'
 json 'j["emulated_build"]["version"] == "1.5.25" and j["emulated_build"]["update_compat"] is True'
 json 'j["emulated_build"]["crypto_library"] == "Intel Cryptography Primitives 1.0.1"'
 KEYHASH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sigstruct"]["key_hash"])' "$TMP/out")
@@ -67,7 +77,7 @@ has out "  version:          1.5.25 (build 972, 20251021)"
 # ---- tampering: every failed check is named, on stdout and stderr
 cp "$TMP/m0x100.img" "$TMP/t.img"
 poke "$TMP/t.img" $((4096 + 20))		# sigstruct date: signed area
-run 1 image verify "$TMP/t.img"
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img"
 has out "$TMP/t.img: signature FAILED  RSA-3072 signature does not verify"
 has out "$TMP/t.img: checksum  FAILED"
 has out "$TMP/t.img: seamhash  ok"
@@ -78,39 +88,39 @@ has err "tdxup: $TMP/t.img: check 'checksum' failed"
 
 cp "$TMP/m0x100.img" "$TMP/t.img"
 poke "$TMP/t.img" $((8192 + 5000))		# a module page
-run 1 image verify "$TMP/t.img" --json
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img" --json
 json 'j["ok"] is False and j["failed"] == ["checksum", "seamhash"]'
 has err "check 'seamhash' failed: SHA-384 of the 21 module pages differs from seamhash"
 
 cp "$TMP/m0x200.img" "$TMP/t.img"
 poke "$TMP/t.img" $((8192 + 5000))		# 0x200: the checksum does not count
-run 1 image verify "$TMP/t.img" --json
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img" --json
 json 'j["failed"] == ["seamhash"] and j["checks"][1]["result"] == "ignored"'
 
 cp "$TMP/m0x100.img" "$TMP/t.img"
 poke "$TMP/t.img" 2				# the checksum itself
-run 1 image verify "$TMP/t.img"
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img"
 has err "tdxup: $TMP/t.img: check 'checksum' failed: 16-bit word sum is 0x"
 [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "only the checksum should fail: $(cat "$TMP/err")"
 cp "$TMP/m0x200.img" "$TMP/t.img"
 poke "$TMP/t.img" 2
-run 0 image verify "$TMP/t.img"
+run 0 image verify --sysroot "$ROOT" "$TMP/t.img"
 has out ", not 0; the kernel ignores it for format 0x200"
 has out "checksum  ignored 16-bit word sum is 0x"
 
 cp "$TMP/m0x200.img" "$TMP/t.img"
 poke "$TMP/t.img" $((4096 + 950))		# attributes != 0: malformed
-run 1 image verify "$TMP/t.img" --json
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img" --json
 json 'j["failed"] == ["sigstruct", "signature"]'
 has err "check 'sigstruct' failed: malformed: attributes are not 0"
 
 cp "$TMP/m0x200.img" "$TMP/t.img"
 poke "$TMP/t.img" $((4096 + 200))		# the modulus: another key
-run 1 image verify "$TMP/t.img" --json
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img" --json
 json 'j["failed"] == ["signature", "key"]'
-has err "check 'key' failed: untrusted signing key, hash "
+has err "check 'key' failed: untrusted key, hash "
 NEWKEY=$(python3 -c 'import hashlib,sys; d=open(sys.argv[1],"rb").read(); print(hashlib.sha384(d[4096+128:4096+512]).hexdigest())' "$TMP/t.img")
-run 1 image verify "$TMP/t.img" --trust-key-hash "$NEWKEY" --json
+run 1 image verify --sysroot "$ROOT" "$TMP/t.img" --trust-key-hash "$NEWKEY" --json
 json 'j["failed"] == ["signature"] and j["checks"][5]["detail"] == "trusted key (--trust-key-hash)"'
 [ "$KEYHASH" != "$NEWKEY" ] || fail "modulus change did not change the key hash"
 
@@ -120,7 +130,7 @@ run 0 image convert --to 0x200 "$TMP/m0x100.img" "$TMP/c200.img"
 	fail "convert output: $(cat "$TMP/out")"
 cmp -s "$TMP/c200.img" "$TMP/m0x200.img" || fail "0x100 -> 0x200 differs from a 0x200 build"
 cmp -s <(tail -c +4097 "$TMP/c200.img") <(tail -c +4097 "$TMP/m0x100.img") || fail "convert changed more than the header"
-run 0 image verify "$TMP/c200.img"
+run 0 image verify --sysroot "$ROOT" "$TMP/c200.img"
 run 0 image convert "$TMP/c200.img" "$TMP/c100.img" --to 0x100
 cmp "$TMP/c100.img" "$TMP/m0x100.img" || fail "round trip is not byte-identical"
 run 0 image convert --to 0x100 "$TMP/m0x100.img" "$TMP/same.img"
@@ -149,7 +159,7 @@ PY
 run 0 image inspect "$TMP/intel.img" --json
 json 'j["header"]["module_pages"] == 101 and j["header"]["checksum_ok"] is True'
 json 'j["sigstruct"]["module_hv"] == 0 and j["sigstruct"]["min_update_hv"] == 0 and j["sigstruct"]["no_downgrade"] == 0'
-json 'j["sigstruct"]["seamsvn"] == "0x010b" and j["sigstruct"]["key"] == "unknown key"'
+json 'j["sigstruct"]["seamsvn"] == "0x010b" and j["sigstruct"]["key"] == "untrusted key"'
 json 'j["emulated_build"] is None'
 run 0 image inspect "$TMP/intel.img"
 has out "emulated build:     none (no tdxup build descriptor: a real module binary?)"
@@ -163,7 +173,7 @@ run 0 image convert --to 0x200 "$TMP/intel.img" "$TMP/intel200.img"
 head -c 6144 "$TMP/m0x100.img" | tail -c 2048 >"$TMP/j.sigstruct"
 tail -c +8193 "$TMP/m0x100.img" >"$TMP/j.bin"
 run 0 image join "$TMP/j.bin" "$TMP/j.sigstruct" -o "$TMP/j100.img"
-[ "$(cat "$TMP/out")" = "wrote $TMP/j100.img: format 0x100, 94208 bytes, 21 module pages, verified (tdxup test key)" ] ||
+[ "$(cat "$TMP/out")" = "wrote $TMP/j100.img: format 0x100, 94208 bytes, 21 module pages, verified; signing key: untrusted key (the tdxup test key, not declared by the target)" ] ||
 	fail "join output: $(cat "$TMP/out")"
 [ ! -s "$TMP/err" ] || fail "join wrote to stderr: $(cat "$TMP/err")"
 cmp "$TMP/j100.img" "$TMP/m0x100.img" || fail "joined 0x100 differs from the 0x100 build"
@@ -171,7 +181,7 @@ run 0 image join --format 0x200 --json -o "$TMP/j200.img" "$TMP/j.bin" "$TMP/j.s
 SEAMHASH=$(python3 -c 'import hashlib,sys; print(hashlib.sha384(open(sys.argv[1],"rb").read()).hexdigest())' "$TMP/j.bin")
 json "j == {'output': '$TMP/j200.img', 'format': '0x200', 'size': 94208, 'module_pages': 21, 'seamhash': '$SEAMHASH'}"
 cmp "$TMP/j200.img" "$TMP/m0x200.img" || fail "joined 0x200 differs from the 0x200 build"
-run 0 image verify "$TMP/j200.img"
+run 0 image verify --sysroot "$ROOT" "$TMP/j200.img"
 # Usage errors: exit 2, nothing written.
 run 2 image join "$TMP/j.bin" "$TMP/j.sigstruct"
 has err "tdxup: image join: -o OUT is required"

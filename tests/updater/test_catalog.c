@@ -85,7 +85,12 @@ static void test_good(void **state)
 	for (size_t i = 0; i < cat->nr_blobs; i++) {
 		assert_true(cat->blobs[i].facts.intact);
 		assert_string_equal(cat->blobs[i].facts.problem, "");
-		assert_int_equal(image_key_trust(cat->blobs[i].facts.key_hash, NULL, 0), KEY_TEST);
+		/* The test key is trusted only where the target declares it. */
+		assert_int_equal(image_key_trust(cat->blobs[i].facts.key_hash, NULL, 0),
+				 KEY_UNTRUSTED);
+		assert_int_equal(image_key_trust(cat->blobs[i].facts.key_hash,
+						 (const uint8_t (*)[48])tdxup_test_key_hash(), 1),
+				 KEY_DECLARED);
 	}
 	assert_int_equal(cat->blobs[0].release, 2);
 	assert_ptr_equal(catalog_find_blob(cat, &cat->releases[1].version), &cat->blobs[1]);
@@ -269,8 +274,12 @@ static void test_key_trust(void **state)
 	h[0] ^= 1;
 	assert_int_equal(image_key_trust(h, NULL, 0), KEY_UNTRUSTED);
 	memcpy(extra[0], h, 48);
-	assert_int_equal(image_key_trust(h, (const uint8_t (*)[48])extra, 1), KEY_EXTRA);
-	assert_int_equal(image_key_trust(tdxup_test_key_hash(), NULL, 0), KEY_TEST);
+	assert_int_equal(image_key_trust(h, (const uint8_t (*)[48])extra, 1), KEY_DECLARED);
+	/* No key compiled into the tool is trusted: the test key included. */
+	assert_int_equal(image_key_trust(tdxup_test_key_hash(), NULL, 0), KEY_UNTRUSTED);
+	assert_string_equal(key_trust_name(KEY_UNTRUSTED, tdxup_test_key_hash()),
+			    "untrusted key (the tdxup test key, not declared by the target)");
+	assert_string_equal(key_trust_name(KEY_INTEL, h), "Intel production key");
 }
 
 int main(void)

@@ -80,6 +80,8 @@ rm "$DEV/version" && mkfifo "$DEV/version"
 rc=0
 timeout 20 "$TDXUP" status --sysfs "$SYS" >"$TMP/out" 2>"$TMP/err" || rc=$?
 [ "$rc" -eq 3 ] || fail "status with a FIFO for version exited $rc"
+has "cannot read the module version" out
+mk_sys
 
 # ---- a catalogue ----
 CAT=$TMP/cat
@@ -95,58 +97,72 @@ printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s, %s, %s]}\n' \
 	"$(rel 2.0.08 2.0.04 '"2.0.00"')" >"$CAT/mapping_file.json"
 
 # ---- select ----
+# Nothing is trusted for being built in: the emulator's test key needs the
+# target's declaration (serve writes the same file into its mount).
+run 3 select --catalog "$CAT" --sysfs "$SYS" --cpu-fms 806f8
+has "signing key 50f6369d... is not one this host trusts" out
+grep -q -- "--trust-key-hash\|--allow" "$TMP/out" "$TMP/err" && fail "a refusal suggests an override"
+mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
+echo 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5 \
+	>"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key"
 mk_sys
-run 0 select --catalog "$CAT" --sysfs "$SYS" --cpu-fms 806f8
+run 0 select --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 806f8
 has "choice: 1.5.25 (joined_files/1.5/tdx_module_1.5.25.blob)" out
 has "2.0.08   refused  CPU 0x806f8 not supported (module CPU list: 0xa06d0, 0xa06e0)" out
-run 0 select --catalog "$CAT" --module-version 1.5.24 --seamldr-version 1.5.01 \
+run 0 select --catalog "$CAT" --sysroot "$ROOT" --module-version 1.5.24 --seamldr-version 1.5.01 \
 	--cpu-fms 0x806f8 --json
 has '"choice": "1.5.25"' out
 has '"verdict": "cpu"' out
-run 3 select --catalog "$CAT" --module-version 2.0.05 --seamldr-version 2.0.00 \
+run 3 select --catalog "$CAT" --sysroot "$ROOT" --module-version 2.0.05 --seamldr-version 2.0.00 \
 	--cpu-fms 0x806f8 --json
 has '"choice": null' out
-run 2 select --sysfs "$SYS"
-run 2 select --catalog "$CAT" --module-version 1.5 --seamldr-version 1.5.01 --cpu-fms 1
+run 2 select --sysroot "$ROOT"
+run 2 select --catalog "$CAT" --sysroot "$ROOT" --module-version 1.5 --seamldr-version 1.5.01 --cpu-fms 1
 echo '{"tdx_module_releases": [{"version": "1.5.24"}]}' >"$TMP/bad.json"
 mkdir -p "$TMP/badcat/joined_files" && cp "$TMP/bad.json" "$TMP/badcat/mapping_file.json"
-run 1 select --catalog "$TMP/badcat" --module-version 1.5.24 --seamldr-version 1.5.01 \
+run 1 select --catalog "$TMP/badcat" --sysroot "$ROOT" --module-version 1.5.24 --seamldr-version 1.5.01 \
 	--cpu-fms 1
 has "mapping_file.json: tdx_module_releases[0].min_module_version_for_td_preserving: missing" err
 # A blob whose build descriptor names another version than its file name.
 cp -r "$CAT" "$TMP/rencat"
 cp "$CAT/joined_files/1.5/tdx_module_1.5.24.blob" "$TMP/rencat/joined_files/1.5/tdx_module_1.5.25.blob"
-run 0 select --catalog "$TMP/rencat" --module-version 1.5.24 --seamldr-version 1.5.01 \
+run 0 select --catalog "$TMP/rencat" --sysroot "$ROOT" --module-version 1.5.24 --seamldr-version 1.5.01 \
 	--cpu-fms 0x806f8
 has "1.5.25   refused  bad image: its build descriptor says module 1.5.24, its name 1.5.25" out
 has "choice: 1.5.24" out
 
 # ---- update (pre-checks only: these are plain files) ----
 IMG=$CAT/joined_files/1.5/tdx_module_1.5.25.blob
-run 0 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run --json --seed 5
+run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run --json --seed 5
 has '"result": "dry-run"' out
 has '"from": "1.5.24"' out
 has '"to": "1.5.25"' out
 has '"image_format": "0x200"' out
 has '"seed": 5' out
-run 0 update --catalog "$CAT" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run
+run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run
 has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x200 image" out
-run 0 update --catalog "$CAT" --sysfs "$SYS" --cpu-fms 0x806f8 --dry-run --image-format 0x100
+run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run --image-format 0x100
 has "as a v0x100 image" out
 echo 1.5.25 >"$DEV/version"
-run 0 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8 --json
+run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --json
 has '"result": "current"' out
 echo 1.5.24 >"$DEV/version"
 echo 0 >"$DEV/num_remaining_updates"
-run 3 update "$IMG" --sysfs "$SYS" --cpu-fms 0x806f8
+run 3 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8
 has "update refused: no updates left" err
 [ ! -s "$DEV/firmware/tdx_module/loading" ] || fail "loading written despite a refusal"
-run 3 update --catalog "$CAT" --version 1.5.99 --sysfs "$SYS" --cpu-fms 0x806f8
+run 3 update --catalog "$CAT" --version 1.5.99 --sysroot "$ROOT" --cpu-fms 0x806f8
 has "version 1.5.99 is not in the catalogue" err
-run 2 update --sysfs "$SYS"
+run 2 update --sysroot "$ROOT"
 run 2 update "$IMG" --retry-for 5x
 run 2 update "$IMG" --image-format 0x300
 run 2 update "$IMG" --trust-key-hash abcd
+# Overrides that can lose every TD need their confirmation, and no message names it.
+run 2 update "$IMG" --sysroot "$ROOT" --allow-debug
+has "--allow-debug can lose every TD if the platform refuses the image" err
+grep -q -- "--accept-td-loss" "$TMP/err" && fail "a message suggests --accept-td-loss"
+run 2 update "$IMG" --sysroot "$ROOT" --trust-key-hash 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5
+has "--trust-key-hash can lose every TD" err
 run 2 update "$IMG" --version 1.5
 has "update: --version: '1.5' is not X.Y.Z" err
 run 2 update --catalog "$CAT" --version 1.5.25.1

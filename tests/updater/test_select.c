@@ -50,7 +50,8 @@ static const struct expect rules_expect[] = {
 	  "not TD-preserving: major.minor differs from the running 1.5.24" },
 	{ "1.5.40", SELECT_CPU, "CPU 0x806f8 not supported (module CPU list: 0xa06d0)" },
 	{ "1.5.39", SELECT_DEBUG,
-	  "debug-signed module (sigstruct module_type bit 31): use --allow-debug" },
+	  "debug-signed module (sigstruct module_type bit 31): a production "
+	  "P-SEAMLDR refuses it after shutting the module down, losing every TD" },
 	{ "1.5.38", SELECT_SEAMLDR,
 	  "P-SEAMLDR 1.5.01 not supported (min_seamldr_versions: 1.5.03, 2.0.00)" },
 	{ "1.5.37", SELECT_MIN_TD_PRESERVING,
@@ -131,6 +132,10 @@ static struct select_host host_1_5_24(void)
 {
 	struct select_host h = { .cpu_fms = 0x806f8 };
 
+	/* The emulated target declares its test key, as `serve` does in its mount. */
+	h.trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	h.nr_trusted_keys = 1;
+
 	assert_int_equal(tdx_version_parse("1.5.24", &h.module), 0);
 	assert_int_equal(tdx_version_parse("1.5.01", &h.seamldr), 0);
 	return h;
@@ -169,8 +174,15 @@ static void test_every_reason(void **state)
 	assert_string_equal(vstr(&r.cands[r.choice], vs), "1.5.30");
 	select_result_free(&r);
 
-	/* --allow-debug: the debug build is valid, and the newest valid one. */
+	/* --allow-debug alone changes nothing: it can lose every TD. */
 	h.allow_debug = true;
+	assert_int_equal(select_run(cat, &h, &r), 0);
+	assert_int_equal(r.cands[2].verdict, SELECT_DEBUG);
+	assert_int_equal(r.choice, 9);
+	select_result_free(&r);
+
+	/* With the risk accepted: the debug build is valid, and the newest valid one. */
+	h.accept_td_loss = true;
 	assert_int_equal(select_run(cat, &h, &r), 0);
 	assert_int_equal(r.cands[2].verdict, SELECT_OK);
 	assert_int_equal(r.choice, 2);
@@ -178,6 +190,7 @@ static void test_every_reason(void **state)
 
 	/* The stepping is masked: 0x806f0 matches 0x806f8; 0x806e8 does not. */
 	h.allow_debug = false;
+	h.accept_td_loss = false;
 	h.cpu_fms = 0x806f0;
 	assert_int_equal(select_run(cat, &h, &r), 0);
 	assert_int_equal(r.choice, 9);
@@ -268,9 +281,23 @@ static void test_check_single(void **state)
 	memset(f.key_hash, 0xab, sizeof(f.key_hash));
 	assert_int_equal(select_check(&h, &v, &f, NULL, reason, sizeof(reason)),
 			 SELECT_UNTRUSTED_KEY);
-	assert_string_equal(reason, "untrusted signing key (key hash abababab...): use "
-			    "--trust-key-hash to accept it");
+	/* The refusal names the risk and suggests no override. */
+	assert_string_equal(reason, "signing key abababab... is not one this host trusts (Intel's, "
+			    "or one declared in /etc/tdxup/trusted-keys.d/ of the target): "
+			    "P-SEAMLDR would judge it only after shutting the module down, and a "
+			    "refusal there loses every TD");
+	assert_null(strstr(reason, "--"));
 	memcpy(extra[0], f.key_hash, 48);
+	/* A forced key counts only with the risk accepted. */
+	h.forced_keys = (const uint8_t (*)[48])extra;
+	h.nr_forced_keys = 1;
+	assert_int_equal(select_check(&h, &v, &f, NULL, reason, sizeof(reason)),
+			 SELECT_UNTRUSTED_KEY);
+	h.accept_td_loss = true;
+	assert_int_equal(select_check(&h, &v, &f, NULL, reason, sizeof(reason)), SELECT_OK);
+	h.accept_td_loss = false;
+	h.nr_forced_keys = 0;
+	/* A key the target declares is simply trusted. */
 	h.trusted_keys = (const uint8_t (*)[48])extra;
 	h.nr_trusted_keys = 1;
 	assert_int_equal(select_check(&h, &v, &f, NULL, reason, sizeof(reason)), SELECT_OK);

@@ -18,6 +18,7 @@
 #include "emu/host.h"
 #include "emu/sysfs_client_tree.h"
 #include "tdxup/status.h"
+#include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 #include "updater/catalog_fixture.h"
 
@@ -125,6 +126,9 @@ static void test_lost(void **state)
 	o.cpu_fms_set = true;
 	o.cpu_fms = 0x806f8;
 	o.image_format = 0x100;
+	/* The emulated target declares its test key, as `serve` does in its mount. */
+	o.trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	o.nr_trusted_keys = 1;
 	tdx_host_inject(h, HOST_FAULT_SYS_UPDATE, 0);
 	assert_int_equal(update_run(&c, &o, &r), UPDATE_LOST);
 	free(img);

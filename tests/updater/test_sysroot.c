@@ -21,6 +21,7 @@
 #include "emu/host.h"
 #include "emu/sysfs_client_tree.h"
 #include "tdxup/sysroot.h"
+#include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 #include "updater/catalog_fixture.h"
 
@@ -211,6 +212,8 @@ static enum update_outcome update_on(enum kernel_profile p, const char *release,
 	o.cpu_fms = 0x806f8;
 	o.kernel_release = release;
 	o.dry_run = dry_run;
+	o.trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	o.nr_trusted_keys = 1;
 	ret = update_run(&c, &o, r);
 	tdx_host_destroy(h);
 	free(img);

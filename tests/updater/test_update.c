@@ -20,6 +20,7 @@
 #include "helpers/kvm_harness.h"
 #include "emu/host.h"
 #include "emu/sysfs_client_tree.h"
+#include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 #include "updater/catalog_fixture.h"
 
@@ -66,6 +67,9 @@ static void opts_for(struct update_opts *o, const struct img *i)
 	o->cpu_fms_set = true;
 	o->cpu_fms = 0x806f8;
 	o->seed = 1;
+	/* The emulated target declares its test key, as `serve` does in its mount. */
+	o->trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	o->nr_trusted_keys = 1;
 }
 
 static void assert_host_version(struct tdx_host *h, const char *want)
@@ -356,6 +360,8 @@ static void test_from_catalog(void **state)
 	t.o.catalog_dir = dir;
 	t.o.cpu_fms_set = true;
 	t.o.cpu_fms = 0x806f8;
+	t.o.trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	t.o.nr_trusted_keys = 1;
 	/* An unknown version is refused by name. */
 	t.o.version = "1.5.26";
 	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);

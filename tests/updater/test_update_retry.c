@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 #include "updater/catalog_fixture.h"
 
@@ -215,6 +216,9 @@ static void opts(struct update_opts *o, struct img *i, struct fake *f, uint64_t 
 	o->cpu_fms = 0x806f8;
 	o->image_format = 0x100;
 	o->seed = seed;
+	/* The emulated target declares its test key, as `serve` does in its mount. */
+	o->trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	o->nr_trusted_keys = 1;
 	o->progress = collect;
 	o->progress_ctx = f;
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "lab/lab.h"
+#include "tdxup/image.h"
 #include "emu/module_build.h"
 
 static const struct {
@@ -173,9 +174,19 @@ int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_
 	json_error_t jerr;
 	const char *key;
 	json_t *root, *v;
-	size_t slot;
+	uint8_t *text;
+	size_t slot, len;
+	int rr;
 
-	root = json_load_file(path, 0, &jerr);
+	/* A regular file, bounded: a FIFO must not hang the lab. */
+	rr = read_file(path, &text, &len);
+	if (rr) {
+		snprintf(err, errlen, "%s: %s", path, rr == -EINVAL ? "not a regular file" :
+			 strerror(-rr));
+		return -EINVAL;
+	}
+	root = json_loadb((const char *)text, len, 0, &jerr);
+	free(text);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
 		return -EINVAL;

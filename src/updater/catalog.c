@@ -226,14 +226,25 @@ static int load_mapping(struct catalog *cat, char *err, size_t errlen)
 {
 	struct jctx j = { .err = err, .errlen = errlen };
 	json_error_t jerr;
+	uint8_t *text;
 	char *path;
 	json_t *root;
+	size_t len;
 	int ret;
 
 	if (asprintf(&path, "%s/%s", cat->dir, MAPPING_FILE) < 0)
 		return fail(err, errlen, "out of memory");
 	j.file = path;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	/* read_file: a regular file, bounded; a FIFO must not hang the load. */
+	ret = read_file(path, &text, &len);
+	if (ret) {
+		ret = fail(err, errlen, "%s: %s", path, ret == -EINVAL ? "not a regular file" :
+			   strerror(-ret));
+		free(path);
+		return ret;
+	}
+	root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!root) {
 		if (jerr.line > 0)
 			ret = fail(err, errlen, "%s: invalid JSON at line %d column %d: %s", path,

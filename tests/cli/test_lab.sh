@@ -97,5 +97,11 @@ grep -qF -- "--trace $TMP/nodir/t.json" "$TMP/err" || fail "no message naming --
 run 2 lab --trace "$TMP"
 run 0 lab --help
 want "usage: tdxup lab"
+# A FIFO as the scenario file is refused, not waited on.
+mkfifo "$TMP/scenario.fifo"
+rc=0
+timeout 20 "$TDXUP" lab --scenario "$TMP/scenario.fifo" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "lab --scenario FIFO exited $rc"
+grep -q "scenario.fifo: not a regular file" "$TMP/err" || fail "FIFO scenario: $(cat "$TMP/err")"
 
 echo "PASS"

@@ -59,6 +59,13 @@ ssize_t tdx_sysroot_kernel_release(const struct tdx_sysroot *t, char *buf, size_
 int kernel_release_image_format(const char *release, unsigned int *format);
 
 /*
+ * 1 if the release is 7.2 or later (runtime update as merged: no busy
+ * rejection, the 0x200 image), 0 if earlier (a kernel carrying the posted
+ * series, v8 included), -EINVAL when it does not start "N.N".
+ */
+int kernel_release_merged(const char *release);
+
+/*
  * Why there is no tdx_host device, as precisely as the files tell: the
  * sysfs directory is missing, empty (nothing mounted there), or has no
  * devices/faux/tdx_host (no TDX, or no tdx_host driver).

@@ -203,12 +203,12 @@ ssize_t tdx_sysroot_kernel_release(const struct tdx_sysroot *t, char *buf, size_
 	return n ? n : -EPROTO;
 }
 
-int kernel_release_image_format(const char *release, unsigned int *format)
+int kernel_release_merged(const char *release)
 {
 	unsigned long major, minor;
 	char *end;
 
-	if (!isdigit((unsigned char)release[0]))
+	if (!release || !isdigit((unsigned char)release[0]))
 		return -EINVAL;
 	errno = 0;
 	major = strtoul(release, &end, 10);
@@ -217,9 +217,17 @@ int kernel_release_image_format(const char *release, unsigned int *format)
 	minor = strtoul(end + 1, &end, 10);
 	if (errno)
 		return -EINVAL;
+	return major > 7 || (major == 7 && minor >= 2);
+}
+
+int kernel_release_image_format(const char *release, unsigned int *format)
+{
+	int merged = kernel_release_merged(release);
+
+	if (merged < 0)
+		return merged;
 	/* 7.2 merged the tdx_image format; the postings before it took tdx_blob. */
-	*format = major > 7 || (major == 7 && minor >= 2) ? TDX_IMAGE_VERSION_2 :
-		  TDX_BLOB_VERSION_1;
+	*format = merged ? TDX_IMAGE_VERSION_2 : TDX_BLOB_VERSION_1;
 	return 0;
 }
 

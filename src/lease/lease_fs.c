@@ -111,6 +111,7 @@ static int mkdir_parents(const char *dir, struct lease_err *e)
 
 int lease_open_dir(const char *dir, bool create, struct lease_err *e)
 {
+	struct stat st;
 	int fd, ret;
 
 	if (create) {
@@ -122,10 +123,13 @@ int lease_open_dir(const char *dir, bool create, struct lease_err *e)
 	if (fd >= 0)
 		return fd;
 	ret = -errno;
-	if (ret == -ELOOP)
+	/* O_DIRECTORY on a symlink says ENOTDIR, O_NOFOLLOW alone ELOOP. */
+	if (!lstat(dir, &st) && S_ISLNK(st.st_mode)) {
+		ret = -ELOOP;
 		lease_seterr(e, "%s: is a symlink, refused as the lease directory", dir);
-	else
+	} else {
 		lease_seterr(e, "%s: %s", dir, strerror(-ret));
+	}
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_lease.h"
 #include "tdxup/duration.h"
 #include "tdxup/lease.h"
 
@@ -25,6 +26,7 @@ static void lease_usage(FILE *f)
 	fprintf(f,
 		"usage: %1$s lease begin --id ID [--desc TEXT] [--timeout DURATION] [WHERE]\n"
 		"       %1$s lease end --id ID [--timeout DURATION] [WHERE]\n"
+		"                 [--after-qmp SOCKET [--watch-pid PID]]\n"
 		"       %1$s lease list [--json] [WHERE]\n"
 		"       %1$s lease hold [--timeout DURATION] [WHERE] -- CMD [ARGS...]\n"
 		"       %1$s lease participate NAME [--sysroot DIR]\n"
@@ -38,7 +40,10 @@ static void lease_usage(FILE *f)
 		"               `lease end --id ID` or the holder's death. Call it before\n"
 		"               KVM_TDX_INIT_VM\n"
 		"  end          the build is finalized: end it (also when not in flight); waits\n"
-		"               up to --timeout (10s) for the holder to go\n"
+		"               up to --timeout (10s) for the holder to go. --after-qmp: first\n"
+		"               wait, without limit, until the QEMU at SOCKET answers\n"
+		"               query-status (its machine, hence the TD, is finalized) or\n"
+		"               process PID exits (contrib/qemu/tdxup-qemu-wrapper)\n"
 		"  list         whether an updater holds, and the builds in flight (--json:\n"
 		"               dir, held, holder_pid, builds [{id, pid, since, holder, desc}])\n"
 		"  hold         hold builds: new ones wait, those in flight are waited for up to\n"
@@ -62,11 +67,14 @@ struct lease_opts {
 	const char *sysroot;
 	const char *id;
 	const char *desc;
+	const char *qmp;
+	long watch_pid;
 	uint64_t timeout_us;
 	bool json;
 };
 
-enum { OPT_DIR = 1000, OPT_SYSROOT, OPT_ID, OPT_DESC, OPT_TIMEOUT, OPT_JSON };
+enum { OPT_DIR = 1000, OPT_SYSROOT, OPT_ID, OPT_DESC, OPT_TIMEOUT, OPT_JSON, OPT_QMP,
+       OPT_WATCH };
 
 static const struct option lease_longopts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
@@ -75,6 +83,8 @@ static const struct option lease_longopts[] = {
 	{ "desc", required_argument, NULL, OPT_DESC },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "after-qmp", required_argument, NULL, OPT_QMP },
+	{ "watch-pid", required_argument, NULL, OPT_WATCH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,7 +97,8 @@ static bool allowed(const char *which, int opt)
 
 /*
  * Parse argv (up to argc) into o; `which` lists the allowed options:
- * a dir, b sysroot, c id, d desc, e timeout, f json. Returns -1 to go on,
+ * a dir, b sysroot, c id, d desc, e timeout, f json, g after-qmp,
+ * h watch-pid. Returns -1 to go on,
  * else an exit code.
  */
 static int parse_opts(const struct cli_cmd *cmd, const char *sub, const char *which, int argc,
@@ -125,6 +136,18 @@ static int parse_opts(const struct cli_cmd *cmd, const char *sub, const char *wh
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_QMP:
+			o->qmp = optarg;
+			break;
+		case OPT_WATCH: {
+			uint64_t v;
+
+			if (cli_parse_u64(optarg, &v) || !v || v > INT32_MAX)
+				return cli_usage_error(cmd, "lease %s: --watch-pid: not a pid '%s'",
+						       sub, optarg);
+			o->watch_pid = (long)v;
+			break;
+		}
 		}
 	}
 	if (dir && o->sysroot && allowed(which, OPT_DIR))
@@ -255,11 +278,19 @@ static int lease_end(const struct cli_cmd *cmd, int argc, char **argv)
 	struct lease_err e;
 	int ret;
 
-	ret = parse_opts(cmd, "end", "abce", argc, argv, &o);
+	ret = parse_opts(cmd, "end", "abcegh", argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	if (optind < argc)
 		return cli_usage_error(cmd, "lease end: unexpected argument '%s'", argv[optind]);
+	if (o.watch_pid && !o.qmp)
+		return cli_usage_error(cmd, "lease end: --watch-pid goes with --after-qmp");
+	/* No limit: ending while QEMU still builds the TD would be the bug itself. */
+	ret = o.qmp ? lease_wait_qmp(o.qmp, (pid_t)o.watch_pid, UINT64_MAX) : 0;
+	if (ret < 0) {
+		cli_err("lease end: %s: %s", o.qmp, strerror(-ret));
+		return CLI_FAIL;
+	}
 	ret = lease_end_id(o.dir, o.id, o.timeout_us, &e);
 	if (ret) {
 		cli_err("lease end: %s", e.msg);

@@ -22,6 +22,7 @@ const char cli_exit_table[] =
 	"  3  refused before anything was changed (an update pre-check, a lab or\n"
 	"     serve setup the emulator cannot run, the emulator not installed)\n"
 	"  4  update: still device-busy when the retry window closed; nothing changed\n"
+	"     (lease: timed out, builds still held or in flight; nothing changed)\n"
 	"  5  update: the update failed and nothing changed; TDs are safe\n"
 	"  6  update: the TDX module is lost; TDs are gone, reboot the host\n";
 

@@ -10,6 +10,7 @@ extern const struct cli_cmd cmd_select;
 extern const struct cli_cmd cmd_update;
 extern const struct cli_cmd cmd_image;
 extern const struct cli_cmd cmd_measure;
+extern const struct cli_cmd cmd_lease;
 /* Stand-ins that run tdxup-emu (cmd_emu.c). */
 extern const struct cli_cmd cmd_lab_exec;
 extern const struct cli_cmd cmd_serve_exec;

@@ -13,6 +13,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_update,
 	&cmd_image,
 	&cmd_measure,
+	&cmd_lease,
 	&cmd_lab_exec,
 	&cmd_serve_exec,
 };

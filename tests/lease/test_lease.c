@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The build lease across processes (docs/lease.md): builders and updaters
+ * are forked children, crashes are SIGKILL at seeded random points, and
+ * every wait is bounded polling for a condition, never a sleep that a
+ * slow machine could lose.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tdxup/lease.h"
+
+#define SEC		1000000ULL
+#define WAIT_MS		20000	/* bound on any wait for another process */
+
+/* Every child, so that a failed assertion leaves none running. */
+static pid_t children[64];
+static int nr_children;
+
+static pid_t spawn(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0 && nr_children < 64)
+		children[nr_children++] = pid;
+	return pid;
+}
+
+/* waitpid, and the pid is no longer ours to kill. */
+static void reap(pid_t pid)
+{
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	for (int i = 0; i < nr_children; i++)
+		if (children[i] == pid)
+			children[i] = children[--nr_children];
+}
+
+struct fixture {
+	char root[64];
+	char dir[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->root, "/tmp/tdxup-lease-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(f->dir, sizeof(f->dir), "%s/run/tdxup/lease", f->root);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	for (int i = 0; i < nr_children; i++)
+		if (!kill(children[i], SIGKILL))
+			waitpid(children[i], NULL, 0);
+	nr_children = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Read one byte from fd within WAIT_MS; the byte, or -1 on EOF. */
+static int read_byte(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned char c;
+
+	assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+	return read(fd, &c, 1) == 1 ? c : -1;
+}
+
+static void write_byte(int fd, int c)
+{
+	unsigned char b = (unsigned char)c;
+
+	if (write(fd, &b, 1) != 1)
+		_exit(99);
+}
+
+static void kill_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	reap(pid);
+}
+
+static int nr_files(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp)))
+		n += strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	closedir(dp);
+	return n;
+}
+
+static const char *builds_of(const struct fixture *f)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s/builds", f->dir);
+	return path;
+}
+
+#define MAX_SEEN 8
+struct seen {
+	int nr;
+	struct lease_entry ent[MAX_SEEN];
+};
+
+static void collect(const struct lease_entry *ent, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->nr < MAX_SEEN)
+		s->ent[s->nr] = *ent;
+	s->nr++;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct lease_entry *)a)->id, ((const struct lease_entry *)b)->id);
+}
+
+static int nr_live(const struct fixture *f, long *holder)
+{
+	struct lease_err e;
+	int nr = lease_list(f->dir, NULL, NULL, holder, &e);
+
+	assert_true(nr >= 0);
+	return nr;
+}
+
+/*
+ * A builder child: begins each id (timeout 10s), says 'r' on *rfd, then
+ * reads one byte per id and ends the ids in order, saying 'e' after each.
+ * The byte 'w' makes it first wait until an updater holds.
+ */
+static pid_t spawn_builder(const struct fixture *f, const char *const *ids, int nr, int *rfd,
+			   int *wfd)
+{
+	int up[2], down[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid = spawn();
+	if (!pid) {
+		struct lease_build b[4];
+		struct lease_err e;
+
+		close(up[0]);
+		close(down[1]);
+		for (int i = 0; i < nr; i++)
+			if (lease_build_begin(&b[i], f->dir, ids[i], "vm", 10 * SEC, false, &e))
+				_exit(2);
+		write_byte(up[1], 'r');
+		for (int i = 0; i < nr; i++) {
+			unsigned char c;
+
+			long holder = 0;
+
+			if (read(down[0], &c, 1) != 1)
+				_exit(0);	/* parent gone: exit ends all */
+			for (int n = 0; c == 'w' && !holder && n < WAIT_MS * 10; n++) {
+				lease_list(f->dir, NULL, NULL, &holder, &e);
+				usleep(100);
+			}
+			lease_build_end(&b[i]);
+			write_byte(up[1], 'e');
+		}
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	*rfd = up[0];
+	*wfd = down[1];
+	return pid;
+}
+
+static void test_begin_end(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_build b, dup;
+	struct lease_err e;
+	struct seen s = { 0 };
+	struct stat st;
+	char path[192];
+	long holder;
+
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm-1", "first\nline", 0, false, &e), 0);
+	assert_int_equal(lease_list(f->dir, collect, &s, &holder, &e), 1);
+	assert_int_equal(holder, 0);
+	assert_string_equal(s.ent[0].id, "vm-1");
+	assert_true(s.ent[0].valid);
+	assert_int_equal(s.ent[0].pid, getpid());
+	assert_false(s.ent[0].cli);
+	assert_string_equal(s.ent[0].desc, "first?line");
+
+	/* Modes: directories 0755, entries 0644. */
+	assert_int_equal(stat(f->dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	snprintf(path, sizeof(path), "%s/vm-1", builds_of(f));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+
+	/* The same id while live: refused, named; the first is untouched. */
+	assert_int_equal(lease_build_begin(&dup, f->dir, "vm-1", NULL, 0, false, &e), -EEXIST);
+	assert_non_null(strstr(e.msg, "builds/vm-1: a build with this id is in flight"));
+	assert_int_equal(nr_live(f, NULL), 1);
+
+	assert_int_equal(lease_build_end(&b), 0);
+	assert_int_equal(nr_live(f, NULL), 0);
+	assert_int_equal(nr_files(builds_of(f)), 0);
+	assert_int_equal(lease_build_end(&b), 0);	/* twice is harmless */
+
+	assert_int_equal(lease_build_begin(&b, f->dir, ".hidden", NULL, 0, false, &e), -EINVAL);
+	assert_int_equal(lease_build_begin(&b, f->dir, "a/b", NULL, 0, false, &e), -EINVAL);
+	assert_int_equal(lease_build_begin(&b, f->dir, "", NULL, 0, false, &e), -EINVAL);
+	assert_true(lease_id_valid("A.z_0-9"));
+	assert_false(lease_id_valid("x y"));
+	assert_true(lease_id_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(lease_id_valid("01234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+static void test_hold_times_out_with_list(void **state)
+{
+	static const char *const ids[] = { "vm-b", "vm-a" };
+	struct fixture *f = *state;
+	struct lease_hold h;
+	struct lease_build b;
+	struct lease_err e;
+	struct seen s = { 0 };
+	int rfd, wfd;
+	pid_t pid;
+
+	pid = spawn_builder(f, ids, 2, &rfd, &wfd);
+	assert_int_equal(read_byte(rfd), 'r');
+
+	assert_int_equal(lease_hold(&h, f->dir, 30000, collect, &s, &e), -ETIMEDOUT);
+	assert_non_null(strstr(e.msg, ": 2 builds still in flight"));
+	assert_int_equal(s.nr, 2);
+	qsort(s.ent, 2, sizeof(s.ent[0]), by_id);
+	assert_string_equal(s.ent[0].id, "vm-a");
+	assert_string_equal(s.ent[1].id, "vm-b");
+	assert_int_equal(s.ent[0].pid, pid);
+	assert_int_equal(s.ent[1].pid, pid);
+	assert_string_equal(s.ent[0].desc, "vm");
+
+	/* The timed-out hold released everything: builds start again at once. */
+	assert_int_equal(lease_build_begin(&b, f->dir, "after", NULL, 0, false, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+
+	/*
+	 * A hold in place waits for the builds in flight: the builder ends
+	 * the last one only once it sees the hold, so the hold cannot return
+	 * before that end ('e' is then already written).
+	 */
+	write_byte(wfd, 'x');
+	assert_int_equal(read_byte(rfd), 'e');
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -ETIMEDOUT);
+	write_byte(wfd, 'w');
+	assert_int_equal(lease_hold(&h, f->dir, 10 * SEC, NULL, NULL, &e), 0);
+	{
+		struct pollfd pf = { .fd = rfd, .events = POLLIN };
+
+		assert_int_equal(poll(&pf, 1, 0), 1);
+	}
+	assert_int_equal(read_byte(rfd), 'e');
+	assert_int_equal(nr_live(f, NULL), 0);
+	lease_release(&h);
+	reap(pid);
+	close(rfd);
+	close(wfd);
+}
+
+/*
+ * Builders killed with SIGKILL anywhere: before registering, while in
+ * flight, inside end (the kill lands at a random moment). Once they are
+ * dead, a hold succeeds without waiting and every trace is reclaimed.
+ */
+static void test_killed_builders_never_wedge(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_hold h;
+	struct lease_err e;
+	unsigned short seed[3] = { 0x7d, 0x31, 0x5eed };
+
+	for (int it = 0; it < 150; it++) {
+		long phase = nrand48(seed) % 4, delay = nrand48(seed) % 1500;
+		int p[2];
+		pid_t pid;
+
+		assert_int_equal(pipe(p), 0);
+		pid = spawn();
+		if (!pid) {
+			struct lease_build b;
+			char id[32];
+
+			close(p[0]);
+			snprintf(id, sizeof(id), "k-%d", it % 5);
+			write_byte(p[1], 's');
+			if (phase == 0)
+				raise(SIGKILL);
+			if (lease_build_begin(&b, f->dir, id, "doomed", 5 * SEC, false, &e))
+				_exit(3);
+			if (phase == 1)
+				raise(SIGKILL);
+			if (phase == 2)
+				lease_build_end(&b);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		assert_int_equal(read_byte(p[0]), 's');
+		close(p[0]);
+		usleep((useconds_t)delay);	/* where the kill lands, not an assertion */
+		kill_wait(pid);
+		assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+		assert_int_equal(nr_files(builds_of(f)), 0);
+		lease_release(&h);
+	}
+}
+
+/* An updater killed while holding: waiting builders go on at once. */
+static void test_killed_updater_releases(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_build b;
+	struct lease_err e;
+	int p[2], q[2];
+	pid_t upd, bld;
+	long holder;
+
+	assert_int_equal(pipe(p), 0);
+	upd = spawn();
+	if (!upd) {
+		struct lease_hold h;
+
+		if (lease_hold(&h, f->dir, SEC, NULL, NULL, &e))
+			_exit(2);
+		write_byte(p[1], 'h');
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read_byte(p[0]), 'h');
+	assert_int_equal(lease_build_begin(&b, f->dir, "w", NULL, 1000, false, &e), -ETIMEDOUT);
+	assert_non_null(strstr(e.msg, "builds are held by an updater (pid"));
+	assert_int_equal(nr_live(f, &holder), 0);
+	assert_int_equal(holder, upd);
+
+	assert_int_equal(pipe(q), 0);
+	bld = spawn();
+	if (!bld) {
+		int ret = lease_build_begin(&b, f->dir, "waiter", NULL, 30 * SEC, false, &e);
+
+		write_byte(q[1], ret ? 'F' : 'B');
+		for (;;)
+			pause();
+	}
+	/* Held: whatever the timing, the waiter is not registered. */
+	assert_int_equal(nr_live(f, NULL), 0);
+	kill_wait(upd);
+	assert_int_equal(read_byte(q[0]), 'B');
+	assert_int_equal(nr_live(f, &holder), 1);
+	assert_int_equal(holder, 0);
+	kill_wait(bld);
+	/* The stale hold file does not stop anyone. */
+	assert_int_equal(lease_build_begin(&b, f->dir, "w", NULL, 0, false, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+	for (int i = 0; i < 2; i++) {
+		close(p[i]);
+		close(q[i]);
+	}
+}
+
+/* Builders start without pause; the updater still gets its hold. */
+static void test_no_starvation(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_hold h;
+	struct lease_err e;
+	pid_t pids[3];
+	int ready[2];
+
+	assert_int_equal(pipe(ready), 0);
+	for (int c = 0; c < 3; c++) {
+		pids[c] = spawn();
+		if (pids[c])
+			continue;
+		for (unsigned int n = 0; ; n++) {
+			struct lease_build b;
+			char id[32];
+
+			snprintf(id, sizeof(id), "s%d-%u", c, n % 4);
+			if (lease_build_begin(&b, f->dir, id, NULL, 60 * SEC, false, &e))
+				_exit(2);
+			if (n == 20)
+				write_byte(ready[1], 'r');
+			usleep(500);
+			lease_build_end(&b);
+		}
+	}
+	for (int c = 0; c < 3; c++)
+		assert_int_equal(read_byte(ready[0]), 'r');
+	assert_int_equal(lease_hold(&h, f->dir, 10 * SEC, NULL, NULL, &e), 0);
+	/* While held no build is in flight, however often they try. */
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(nr_live(f, NULL), 0);
+		usleep(100);
+	}
+	lease_release(&h);
+	for (int c = 0; c < 3; c++)
+		kill_wait(pids[c]);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+	assert_int_equal(nr_files(builds_of(f)), 0);
+	lease_release(&h);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Garbage nobody locks is not a build and goes; a locked one counts. */
+static void test_garbage_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_hold h;
+	struct lease_build b;
+	struct lease_err e;
+	struct seen s = { 0 };
+	char path[256];
+	int p[2], fd;
+	pid_t pid;
+
+	assert_int_equal(lease_build_begin(&b, f->dir, "x", NULL, 0, false, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+	put(builds_of(f), "junk", "\x01\x02 not an entry");
+	put(builds_of(f), "partial", "tdxup-lease-build 1\nid=partial\npi");
+	put(builds_of(f), "empty", "");
+	put(builds_of(f), ".tmp-x-1-0", "tdxup-lease-build 1\n");
+	put(builds_of(f), "not an id", "whatever");
+	assert_int_equal(nr_live(f, NULL), 0);
+
+	/* A garbage file some live process keeps locked is counted, as unreadable. */
+	snprintf(path, sizeof(path), "%s/locked", builds_of(f));
+	assert_int_equal(pipe(p), 0);
+	pid = spawn();
+	if (!pid) {
+		fd = open(path, O_RDWR | O_CREAT, 0644);
+		if (fd < 0 || write(fd, "garbage", 7) != 7 || flock(fd, LOCK_EX))
+			_exit(2);
+		write_byte(p[1], 'l');
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read_byte(p[0]), 'l');
+	assert_int_equal(lease_hold(&h, f->dir, 1000, collect, &s, &e), -ETIMEDOUT);
+	assert_int_equal(s.nr, 1);
+	assert_string_equal(s.ent[0].id, "locked");
+	assert_false(s.ent[0].valid);
+	assert_int_equal(s.ent[0].pid, 0);
+	kill_wait(pid);
+
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+	lease_release(&h);
+	/* Only the name that is not an id is left: it was never a build. */
+	assert_int_equal(nr_files(builds_of(f)), 1);
+	snprintf(path, sizeof(path), "%s/not an id", builds_of(f));
+	assert_int_equal(access(path, F_OK), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_symlinks_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_hold h;
+	struct lease_build b;
+	struct lease_err e;
+	char path[256], target[256];
+
+	assert_int_equal(lease_build_begin(&b, f->dir, "x", NULL, 0, false, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", f->root);
+	put(f->root, "elsewhere", "");
+
+	snprintf(path, sizeof(path), "%s/hold", f->dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -ELOOP);
+	assert_non_null(strstr(e.msg, "/hold: is a symlink, refused"));
+	assert_int_equal(lease_build_begin(&b, f->dir, "y", NULL, 0, false, &e), -ELOOP);
+	assert_non_null(strstr(e.msg, "/hold: is a symlink, refused"));
+	assert_int_equal(unlink(path), 0);
+
+	snprintf(path, sizeof(path), "%s/gate", f->dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(lease_build_begin(&b, f->dir, "y", NULL, 0, false, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "/gate: not a regular file, refused"));
+	assert_int_equal(unlink(path), 0);
+
+	snprintf(path, sizeof(path), "%s/builds/vm", f->dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), -ELOOP);
+	assert_non_null(strstr(e.msg, "builds/vm: is a symlink, refused"));
+	/* Not a build either: a hold ignores it, and the target is untouched. */
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+	lease_release(&h);
+	assert_int_equal(access(target, F_OK), 0);
+
+	snprintf(path, sizeof(path), "%s/linkdir", f->root);
+	assert_int_equal(symlink(f->dir, path), 0);
+	assert_int_equal(lease_hold(&h, path, 0, NULL, NULL, &e), -ELOOP);
+	assert_non_null(strstr(e.msg, "linkdir: is a symlink, refused as the lease directory"));
+}
+
+static void count_name(const char *name, void *ctx)
+{
+	char *names = ctx;
+
+	strcat(names, name);
+	strcat(names, ";");
+}
+
+static void test_participation(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_err e;
+	char names[128] = "", path[256];
+
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 0);
+	assert_int_equal(lease_participate(f->root, "libvirt", &e), 0);
+	assert_int_equal(lease_participate(f->root, "libvirt", &e), 0);
+	assert_int_equal(lease_participating(f->root, count_name, names, &e), 1);
+	assert_string_equal(names, "libvirt;");
+	assert_int_equal(lease_participate(f->root, "bad/name", &e), -EINVAL);
+	snprintf(path, sizeof(path), "%s/etc/tdxup/lease.d/sneaky", f->root);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 1);
+	assert_int_equal(lease_withdraw(f->root, "libvirt", &e), 0);
+	assert_int_equal(lease_withdraw(f->root, "libvirt", &e), 0);
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 0);
+
+	assert_int_equal(lease_dir_of("/", path, sizeof(path)), 0);
+	assert_string_equal(path, "/run/tdxup/lease");
+	assert_int_equal(lease_dir_of("/srv/root//", path, sizeof(path)), 0);
+	assert_string_equal(path, "/srv/root/run/tdxup/lease");
+	assert_int_equal(lease_dir_of("/srv/root", path, 10), -ENAMETOOLONG);
+}
+
+/* An API build is its own process's: lease_end_id refuses to signal it. */
+static void test_end_id_refuses_api_builds(void **state)
+{
+	static const char *const ids[] = { "api-vm" };
+	struct fixture *f = *state;
+	struct lease_err e;
+	int rfd, wfd;
+	pid_t pid;
+
+	pid = spawn_builder(f, ids, 1, &rfd, &wfd);
+	assert_int_equal(read_byte(rfd), 'r');
+	assert_int_equal(lease_end_id(f->dir, "api-vm", SEC, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "not a `lease begin` holder"));
+	assert_int_equal(nr_live(f, NULL), 1);
+	assert_int_equal(lease_end_id(f->dir, "nothing", SEC, &e), 0);
+	kill_wait(pid);
+	/* Its holder dead, the entry is reclaimed by end. */
+	assert_int_equal(lease_end_id(f->dir, "api-vm", SEC, &e), 0);
+	assert_int_equal(nr_files(builds_of(f)), 0);
+	close(rfd);
+	close(wfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_begin_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_times_out_with_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_builders_never_wedge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_updater_releases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_starvation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_participation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_id_refuses_api_builds, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

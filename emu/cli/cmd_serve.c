@@ -67,7 +67,10 @@ static void serve_usage(FILE *f)
 		"                       per build (256); gap: pause between builds and steps\n"
 		"                       (10ms); hold=DURATION: keep each build window open that\n"
 		"                       long; hold=busy: the first build window stays open until\n"
-		"                       an update has been refused with device-busy\n"
+		"                       an update has been refused with device-busy;\n"
+		"                       lease=on (default): each build takes a build lease\n"
+		"                       (docs/lease.md) and DIR/etc/tdxup/lease.d declares it;\n"
+		"                       lease=off: a VMM that ignores the protocol\n"
 		"  --seed S             seed of the TDs' memory contents (default 1)\n"
 		"  --fault NAME[:N]     inject a fault before the first update: sys-update\n"
 		"                       (TDH.SYS.UPDATE fails after shutdown: module lost),\n"
@@ -368,7 +371,7 @@ static int serve_fuse(struct serve *s, const struct serve_args *a, int ready_fd)
 		.debug = a->debug,
 		.tree_at = "/sys",
 		.files = s->proc_files,
-		.nr_files = sizeof(s->proc_files) / sizeof(s->proc_files[0]),
+		.nr_files = s->nr_files,
 	};
 	struct sysfs_fuse *sf;
 	int ret;
@@ -413,11 +416,13 @@ static int serve_setup(struct serve *s, struct serve_args *a)
 		return err;
 	}
 	serve_log_host(s);
-	err = serve_proc_files(s, &a->hc);
+	err = serve_proc_files(s, &a->hc, a->wl.leases);
 	if (err) {
-		cli_err("cannot describe the host's CPUs: %s", strerror(-err));
+		cli_err("cannot lay out the sysroot's files: %s", strerror(-err));
 		return err;
 	}
+	if (a->wl.leases)
+		a->wl.lease_dir = s->lease_dir;
 	if (a->has_fault) {
 		tdx_host_inject(s->h, a->fault, a->fault_arg);
 		serve_log(s, "fault injected: %s (%u)", serve_fault_name(a->fault), a->fault_arg);
@@ -468,6 +473,7 @@ static int serve_run(const struct cli_cmd *cmd, int argc, char **argv)
 	workload_free(s.wl);
 	tdx_host_destroy(s.h);
 	free(s.cpuinfo);
+	serve_state_remove(&s);
 	serve_fini(&s);
 	return ret ? CLI_FAIL : CLI_OK;
 }

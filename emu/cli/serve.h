@@ -33,7 +33,17 @@ struct serve {
 	char *cpuinfo;
 	char osrelease[64];
 	char trust[160];
-	struct sysfs_fuse_file proc_files[3];
+	/*
+	 * The sysroot's writable part: DIR/run is a link to a real directory
+	 * of ours (state/run), where the build lease lives, since flock needs
+	 * a real file system; DIR/etc/tdxup/lease.d/tdxup-emu declares that the
+	 * workload's VMM takes leases (unless lease=off).
+	 */
+	char state[64];
+	char run_link[96];
+	char lease_dir[128];
+	struct sysfs_fuse_file proc_files[5];
+	size_t nr_files;
 };
 
 int serve_init(struct serve *s, const char *json_path);
@@ -55,8 +65,13 @@ void serve_monitor_stop(struct serve *s);
 /* The exit summary on stdout (and a "summary" record). */
 void serve_summary(struct serve *s);
 
-/* serve_proc.c: DIR/proc/cpuinfo and osrelease for the host c describes. */
-int serve_proc_files(struct serve *s, const struct tdx_host_config *c);
+/*
+ * serve_proc.c: DIR/proc/cpuinfo and osrelease for the host c describes,
+ * the test key's declaration, DIR/run and, when the VMM takes leases, its
+ * lease.d declaration. serve_state_remove() cleans the state up.
+ */
+int serve_proc_files(struct serve *s, const struct tdx_host_config *c, bool leases);
+void serve_state_remove(struct serve *s);
 
 /* ---- serve_detach.c: --log, --detach, --stop ---- */
 

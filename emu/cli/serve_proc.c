@@ -16,6 +16,8 @@
  *    images here and nowhere else.
  */
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,19 +101,59 @@ static char *cpuinfo_text(const struct tdx_host_config *c)
 	return buf;
 }
 
-int serve_proc_files(struct serve *s, const struct tdx_host_config *c)
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void serve_state_remove(struct serve *s)
+{
+	if (s->state[0])
+		nftw(s->state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	s->state[0] = '\0';
+}
+
+/* A real directory for DIR/run: the lease's files need real flocks. */
+static int make_state(struct serve *s)
+{
+	snprintf(s->state, sizeof(s->state), "/tmp/tdxup-serve-XXXXXX");
+	if (!mkdtemp(s->state)) {
+		s->state[0] = '\0';
+		return -errno;
+	}
+	/* Others' VMMs and updaters take leases too: the sysroot's run/ is 0755. */
+	if (chmod(s->state, 0755))
+		return -errno;
+	snprintf(s->run_link, sizeof(s->run_link), "%s/run", s->state);
+	if (mkdir(s->run_link, 0755))
+		return -errno;
+	snprintf(s->lease_dir, sizeof(s->lease_dir), "%s/tdxup/lease", s->run_link);
+	return 0;
+}
+
+int serve_proc_files(struct serve *s, const struct tdx_host_config *c, bool leases)
 {
 	const char *release = kernel_profile_release(c->profile);
+	int ret;
 
 	s->cpuinfo = cpuinfo_text(c);
 	if (!s->cpuinfo)
 		return -ENOMEM;
 	snprintf(s->osrelease, sizeof(s->osrelease), "%s\n", release);
-	s->proc_files[0] = (struct sysfs_fuse_file){ "/proc/cpuinfo", s->cpuinfo };
+	s->proc_files[0] = (struct sysfs_fuse_file){ "/proc/cpuinfo", s->cpuinfo, NULL };
 	s->proc_files[1] = (struct sysfs_fuse_file){ "/proc/sys/kernel/osrelease",
-						     s->osrelease };
+						     s->osrelease, NULL };
 	cli_hex_line(s->trust, sizeof(s->trust), tdxup_test_key_hash(), 48);
 	s->proc_files[2] = (struct sysfs_fuse_file){ "/etc/tdxup/trusted-keys.d/tdxup-test-key",
-						     s->trust };
+						     s->trust, NULL };
+	ret = make_state(s);
+	if (ret)
+		return ret;
+	s->proc_files[3] = (struct sysfs_fuse_file){ "/run", NULL, s->run_link };
+	s->nr_files = 4;
+	if (leases)
+		s->proc_files[s->nr_files++] = (struct sysfs_fuse_file){
+			"/etc/tdxup/lease.d/tdxup-emu",
+			"# tdxup serve's workload takes build leases (docs/lease.md)\n", NULL };
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "tdxup/status_name.h"
 #include "tdxup/tdx_abi.h"
 #include "emu/workload.h"
+#include "tdxup/lease.h"
 
 #define WL_RUNNING_PAGES	4
 #define WL_FAIL_BACKOFF_US	10000	/* after a failed build, however small gap is */
@@ -66,6 +67,7 @@ void workload_config_init(struct workload_config *cfg)
 	cfg->pages = 256;
 	cfg->gap_us = 10000;
 	cfg->seed = 1;
+	cfg->leases = true;
 }
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -112,6 +114,12 @@ static int parse_pair(struct workload_config *cfg, const char *key, const char *
 	}
 	if (!strcmp(key, "seed"))
 		return parse_uint(val, UINT64_MAX, &cfg->seed);
+	if (!strcmp(key, "lease")) {
+		if (strcmp(val, "on") && strcmp(val, "off"))
+			return -EINVAL;
+		cfg->leases = !strcmp(val, "on");
+		return 0;
+	}
 	if (parse_uint(val, WORKLOAD_MAX_PAGES, &v))
 		return -EINVAL;
 	if (!strcmp(key, "builders"))
@@ -262,16 +270,52 @@ static void hold_window(struct wl_actor *a)
 	}
 }
 
+/* A slice of waiting, so that a stopping workload never waits out a long hold. */
+#define WL_LEASE_SLICE_US	100000
+
+/*
+ * The VMM's side of the build lease: a lease from before INIT_VM until
+ * FINALIZE_VM has returned, taken in slices while an updater holds builds.
+ */
+static int lease_begin(struct wl_actor *a, struct lease_build *b)
+{
+	struct workload *w = a->w;
+	struct lease_err e = { "" };
+	char id[LEASE_ID_MAX + 1];
+	int ret = -ETIMEDOUT;
+
+	snprintf(id, sizeof(id), "serve-%s-%llu", a->name, (unsigned long long)a->nr_builds);
+	while (ret == -ETIMEDOUT && !atomic_load(&w->stop))
+		ret = lease_build_begin(b, w->cfg.lease_dir, id, "tdxup serve workload",
+					WL_LEASE_SLICE_US, false, &e);
+	if (ret == -ETIMEDOUT)
+		return -ECANCELED;
+	if (ret)
+		wl_log(w, true, "%s: cannot take a build lease: %s", a->name, e.msg);
+	return ret;
+}
+
 static int td_build(struct wl_actor *a, uint64_t *hw_error)
 {
+	struct lease_build b;
+	bool leased = a->w->cfg.lease_dir;
 	int ret;
 
 	*hw_error = 0;
+	if (leased) {
+		ret = lease_begin(a, &b);
+		if (ret)
+			return ret;
+	}
 	ret = td_kvm_create(&a->vmm, hw_error);
-	if (ret)
-		return ret;
-	hold_window(a);
-	return td_kvm_measure(&a->vmm, hw_error);
+	if (!ret) {
+		hold_window(a);
+		ret = td_kvm_measure(&a->vmm, hw_error);
+	}
+	/* FINALIZE_VM has returned (or the build failed): the window is shut. */
+	if (leased)
+		lease_build_end(&b);
+	return ret;
 }
 
 /* ---- builders ------------------------------------------------------- */
@@ -492,9 +536,10 @@ struct workload *workload_start(struct tdx_host *h, const struct workload_config
 		goto err;
 	if (cfg->hold_until_busy && cfg->builders)
 		wait_hold(w);
-	wl_log(w, false, "workload: %u builder(s) of %u pages, %u running TD(s), gap %llu us%s",
+	wl_log(w, false, "workload: %u builder(s) of %u pages, %u running TD(s), gap %llu us%s%s",
 	       cfg->builders, cfg->pages, cfg->running, (unsigned long long)cfg->gap_us,
-	       cfg->hold_until_busy ? ", first window held until an update is refused" : "");
+	       cfg->hold_until_busy ? ", first window held until an update is refused" : "",
+	       cfg->lease_dir ? ", builds take leases" : ", builds take no leases");
 	return w;
 err:
 	workload_free(w);

@@ -236,6 +236,10 @@ static void made_up_stat(const struct sysfs_fuse *sf, const char *path,
 	/* procfs shows its files with size 0; read them to the end. */
 	st->st_mode = n->kind == SF_FILE ? S_IFREG | 0444 : S_IFDIR | 0555;
 	st->st_nlink = n->kind == SF_FILE ? 1 : 2;
+	if (n->kind == SF_FILE && n->file->link) {
+		st->st_mode = S_IFLNK | 0777;
+		st->st_size = (off_t)strlen(n->file->link);
+	}
 }
 
 static void *sf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -290,6 +294,10 @@ static int sf_readlink(const char *path, char *buf, size_t size)
 	ret = sf_lookup(this_mount(), path, &n);
 	if (ret)
 		return ret;
+	if (n.kind == SF_FILE && n.file->link) {
+		snprintf(buf, size, "%s", n.file->link);
+		return 0;
+	}
 	if (n.kind != SF_TREE)
 		return -EINVAL;
 	ret = sysfs_readlink(this_mount()->tree, n.tree_path, buf, size - 1);

@@ -95,6 +95,17 @@ struct update_opts {
 	unsigned int keep_updates;
 	/* A half-done upload found at the start (loading=1): cancel, not refuse. */
 	bool cancel_stale;
+	/*
+	 * Safety rule 3 (tdxup/hold_policy.h decides): hold_refuse set refuses
+	 * the update with that reason once every pre-check has passed (a dry
+	 * run included, so it answers as a real run would); lease_dir set
+	 * holds TD builds there (docs/lease.md) from before the first byte
+	 * until the upload's outcome is known, waiting up to hold_timeout_us
+	 * for builds in flight.
+	 */
+	const char *hold_refuse;
+	const char *lease_dir;
+	uint64_t hold_timeout_us;
 	/* One line of progress at a time (no newline); NULL: silent. */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;
@@ -123,6 +134,10 @@ struct update_result {
 	struct update_attempt attempts[UPDATE_MAX_ATTEMPTS];
 	size_t nr_warnings;
 	char warnings[UPDATE_MAX_WARNINGS][256];
+	/* The build hold: taken, how long the builds in flight took, how many. */
+	bool held_builds;
+	uint64_t hold_wait_ms;
+	unsigned int builds_waited;
 };
 
 /* Run it. Returns the outcome (also in r->outcome). */

@@ -14,7 +14,9 @@
 #include "cli/cli.h"
 #include "cli/target.h"
 #include "tdxup/catalog.h"
+#include "tdxup/hold_policy.h"
 #include "tdxup/host_lock.h"
+#include "tdxup/lease.h"
 #include "tdxup/measure.h"
 #include "tdxup/update.h"
 
@@ -81,6 +83,23 @@ static void update_usage(FILE *f)
 		"  --force-downgrade      allow an older module (the SEAM SVN is still checked,\n"
 		"                         which needs the running version's catalogue image)\n"
 		"  --reinstall            install even if the target version already runs\n"
+		"  --hold-builds auto|on|off\n"
+		"                         keep TD builds out of the update window with the\n"
+		"                         build lease (docs/lease.md): new builds wait, the\n"
+		"                         ones in flight are waited for, the update runs,\n"
+		"                         builds resume. auto (default): hold when VMMs on\n"
+		"                         the target take leases (etc/tdxup/lease.d/); where\n"
+		"                         none do and the kernel cannot refuse an update\n"
+		"                         during a build (7.2 as merged), refuse. off: no\n"
+		"                         hold, knowingly (a build the update crosses may\n"
+		"                         end with a wrong MRTD)\n"
+		"  --kernel-busy auto|yes|no\n"
+		"                         whether the kernel refuses an update during a TD\n"
+		"                         build (device-busy). auto: from the release (before\n"
+		"                         7.2: the posted series, yes; 7.2 and later: no)\n"
+		"  --hold-timeout DURATION\n"
+		"                         wait this long for builds in flight (default: the\n"
+		"                         --retry-for window); then nothing is changed (4)\n"
 		"  --keep-updates N       refuse when fewer than N updates would be left after\n"
 		"                         this one (num_remaining_updates, read once)\n"
 		"  --cancel-stale         an upload found open (loading reads 1, e.g. left by a\n"
@@ -113,7 +132,11 @@ struct update_args {
 	struct update_opts o;
 	struct cli_target ct;
 	char no_device[256];
-	bool json, seed_set;
+	bool json, seed_set, hold_timeout_set;
+	enum hold_mode hold_mode;
+	enum kernel_busy kernel_busy;
+	struct hold_decision hold;
+	char lease_dir[PATH_MAX];
 	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
@@ -148,6 +171,21 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 		if (cli_parse_hex32(arg, &o->cpu_fms))
 			return cli_usage_error(cmd, "update: --cpu-fms: '%s' is not hex", arg);
 		o->cpu_fms_set = true;
+		return 0;
+	case 'H':
+		if (hold_mode_parse(arg, &a->hold_mode))
+			return cli_usage_error(cmd, "update: --hold-builds: auto, on or off, not '%s'",
+					       arg);
+		return 0;
+	case 'B':
+		if (kernel_busy_parse(arg, &a->kernel_busy))
+			return cli_usage_error(cmd, "update: --kernel-busy: auto, yes or no, not '%s'",
+					       arg);
+		return 0;
+	case 'T':
+		if (parse_duration_us(arg, &o->hold_timeout_us))
+			return cli_usage_error(cmd, "update: --hold-timeout: bad duration '%s'", arg);
+		a->hold_timeout_set = true;
 		return 0;
 	case 'K':
 		if (cli_parse_u64(arg, &v) || v > UINT16_MAX)
@@ -184,6 +222,9 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "reinstall", no_argument, NULL, 'R' },
 		{ "keep-updates", required_argument, NULL, 'K' },
 		{ "cancel-stale", no_argument, NULL, 'C' },
+		{ "hold-builds", required_argument, NULL, 'H' },
+		{ "kernel-busy", required_argument, NULL, 'B' },
+		{ "hold-timeout", required_argument, NULL, 'T' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -284,7 +325,44 @@ static int print_json(const struct update_args *a, const struct update_result *r
 		json_array_append_new(warn, json_string(r->warnings[i]));
 	json_object_set_new(o, "warnings", warn);
 	json_object_set_new(o, "seed", json_integer((json_int_t)a->o.seed));
+	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:b, s:I, s:I}",
+		"decision", a->hold.refuse ? "refuse" : a->hold.hold ? "hold" : "none",
+		"why", a->hold.why, "held", r->held_builds,
+		"waited_ms", (json_int_t)r->hold_wait_ms,
+		"builds_waited", (json_int_t)r->builds_waited));
 	return cli_json_print(o);
+}
+
+/* Safety rule 3: hold TD builds, or not, or refuse (tdxup/hold_policy.h). */
+static int hold_setup(struct update_args *a)
+{
+	const char *root = a->ct.t.dir[0] ? a->ct.t.dir : "/";
+	struct lease_err e = { "" };
+	int participants;
+
+	participants = lease_participating(root, NULL, NULL, &e);
+	if (participants < 0) {
+		cli_err("update: build lease declarations: %s", e.msg);
+		return UPDATE_EXIT_REFUSED;
+	}
+	hold_decide(a->hold_mode, a->kernel_busy, a->ct.release, participants, &a->hold);
+	if (a->hold.warning[0])
+		fprintf(stderr, "%s: warning: %s\n", cli_prog, a->hold.warning);
+	if (a->hold.refuse) {
+		a->o.hold_refuse = a->hold.why;
+		return 0;
+	}
+	if (!a->hold.hold)
+		return 0;
+	if (lease_dir_of(root, a->lease_dir, sizeof(a->lease_dir))) {
+		cli_err("update: the lease directory's path is too long");
+		return UPDATE_EXIT_REFUSED;
+	}
+	a->o.lease_dir = a->lease_dir;
+	/* The builds in flight get as long as busy retries would (inferred). */
+	if (!a->hold_timeout_set)
+		a->o.hold_timeout_us = a->o.retry_for_us;
+	return 0;
 }
 
 /* What the target's files beside sysfs tell the update: CPU, kernel, no device. */
@@ -341,6 +419,9 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (ret)
 		goto out;
 	ret = cli_target_trusted_keys(&a->ct, &a->declared);
+	if (ret)
+		goto out;
+	ret = hold_setup(a);
 	if (ret)
 		goto out;
 	a->o.trusted_keys = (const uint8_t (*)[48])a->declared.hash;

@@ -428,6 +428,57 @@ int upd_prepare_format(struct upd *u, unsigned int fmt)
 	return 0;
 }
 
+/* ---- the build hold (safety rule 3) ---- */
+
+static void note_blocker(const struct lease_entry *ent, void *ctx)
+{
+	struct upd *u = ctx;
+	size_t n = strlen(u->blockers);
+
+	snprintf(u->blockers + n, sizeof(u->blockers) - n, "%s%s (pid %ld%s%s)", n ? ", " : "",
+		 ent->id, ent->pid, ent->valid && ent->desc[0] ? ", " : "",
+		 ent->valid ? ent->desc : "");
+}
+
+static unsigned int count_builds(const char *dir)
+{
+	int n = lease_list(dir, NULL, NULL, NULL, NULL);
+
+	return n > 0 ? (unsigned int)n : 0;
+}
+
+/*
+ * New builds wait from here on; the ones in flight are waited for. A build
+ * still in flight at the timeout means no update: nothing was written.
+ */
+static int hold_builds(struct upd *u)
+{
+	uint64_t t0 = sysfs_client_now_us(u->c);
+	struct lease_err e = { "" };
+	unsigned int before;
+	int ret;
+
+	if (!u->o->lease_dir)
+		return 0;
+	before = count_builds(u->o->lease_dir);
+	upd_progress(u, "holding new TD builds (%s); %u in flight", u->o->lease_dir, before);
+	ret = lease_hold(&u->hold, u->o->lease_dir, u->o->hold_timeout_us, note_blocker, u, &e);
+	if (ret == -ETIMEDOUT)
+		return upd_stop(u, UPDATE_BUSY, "TD build(s) still in flight after %llu ms of "
+				"holding new ones: %s; nothing changed, retry when they finish",
+				(unsigned long long)(u->o->hold_timeout_us / 1000), u->blockers);
+	if (ret)
+		return upd_stop(u, UPDATE_REFUSED, "cannot hold TD builds: %s", e.msg[0] ? e.msg :
+				strerror(-ret));
+	u->held = true;
+	u->r->held_builds = true;
+	u->r->builds_waited = before;
+	u->r->hold_wait_ms = (sysfs_client_now_us(u->c) - t0) / 1000;
+	upd_progress(u, "TD builds held: none in flight (waited %llu ms)",
+		     (unsigned long long)u->r->hold_wait_ms);
+	return 0;
+}
+
 static int load_target(struct upd *u, struct select_host *h)
 {
 	if (u->o->image || u->o->image_path)
@@ -449,10 +500,14 @@ static enum update_outcome run(struct upd *u)
 	upd_progress(u, "image format 0x%x: %s", u->formats[0], u->r->format_reason);
 	if (upd_prepare_format(u, u->formats[0]))
 		return u->r->outcome;
+	if (u->o->hold_refuse)
+		return upd_outcome(u, UPDATE_REFUSED, "%s", u->o->hold_refuse);
 	if (u->o->dry_run)
 		return upd_outcome(u, UPDATE_DRY_RUN, "every pre-check passed: would install %s "
 				   "over %s as a v0x%x image (%s)", u->r->to, u->r->from,
 				   u->r->format, u->r->format_reason);
+	if (hold_builds(u))
+		return u->r->outcome;
 	return upd_upload(u);
 }
 
@@ -488,6 +543,9 @@ enum update_outcome update_run(struct sysfs_client *c, const struct update_opts 
 	if (take_host_lock(&u, &lock_fd))
 		return r->outcome;
 	ret = run(&u);
+	/* Builds resume only once the outcome is known: the upload has ended. */
+	if (u.held)
+		lease_release(&u.hold);
 	host_lock_drop(lock_fd);
 	if (u.sent != u.img)
 		free(u.sent);

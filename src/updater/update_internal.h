@@ -4,6 +4,7 @@
 #define TDXUP_USER_UPDATE_INTERNAL_H
 
 #include "tdxup/catalog.h"
+#include "tdxup/lease.h"
 #include "tdxup/status.h"
 #include "tdxup/update.h"
 
@@ -24,6 +25,9 @@ struct upd {
 	size_t sent_len;
 	uint64_t t0;
 	uint64_t rng;
+	struct lease_hold hold;
+	bool held;
+	char blockers[256];			/* builds still in flight at a timed-out hold */
 };
 
 enum update_outcome upd_outcome(struct upd *u, enum update_outcome o, const char *fmt, ...)

@@ -53,7 +53,7 @@ has "no \`tdxup serve\` of this user serves it" err
 
 # ---- the sysroot's layout and proc files ----
 start_server layout --module 1.5.24 --cpus 3 --packages 2
-eq "DIR" "$(ls "$MNT" | tr '\n' ' ')" "etc proc sys "
+eq "DIR" "$(ls "$MNT" | tr '\n' ' ')" "etc proc run sys "
 eq "DIR/proc" "$(ls "$MNT/proc" | tr '\n' ' ')" "cpuinfo sys "
 eq "DIR/sys" "$(ls "$SYS" | tr '\n' ' ')" "class devices "
 for f in cpuinfo sys/kernel/osrelease; do

@@ -55,8 +55,10 @@ summary_has "updates attempted" 1
 summary_has "failed updates" 0
 
 # ---- TD builders: device-busy, then success ----------------------------------
+# No hold: the v8 kernel's device-busy alone keeps the build out.
 start_server busy --module 1.5.24 --workload builders=2,pages=64,running=2,gap=50ms,hold=busy
-update 0 "$IMG" --image-format 0x100 --retry-for 120s
+update 0 "$IMG" --image-format 0x100 --retry-for 120s --hold-builds off
+eq "not held" "$(json 'j["hold_builds"]["held"]')" False
 eq "result" "$(json 'j["result"]')" updated
 eq "first attempt" "$(json 'j["attempts"][0]["error"]')" transferring:device-busy
 eq "last attempt" "$(json 'j["attempts"][-1]["error"]')" ""
@@ -68,6 +70,42 @@ summary_has "updates applied" 1
 summary_has "wrong MRTDs" 0
 summary_has "lost TDs" 0
 grep -qE "^  TD builds: +[1-9][0-9]* \(failed: 0\)" "$SRV_OUT" || fail "no builds counted"
+
+# ---- TD builders that take leases: held, no device-busy needed -----------------
+start_server held --module 1.5.24 --workload builders=3,pages=64,gap=5ms,hold=30ms
+update 0 "$IMG" --retry-for 60s
+eq "result (held)" "$(json 'j["result"]')" updated
+eq "decision" "$(json 'j["hold_builds"]["decision"]')" hold
+eq "held" "$(json 'j["hold_builds"]["held"]')" True
+eq "one attempt, no device-busy" "$(json '[a["error"] for a in j["attempts"]]')" "['']"
+stop_server
+summary_has "busy rejections" 0
+summary_has "wrong MRTDs" 0
+
+# ---- mainline: no busy rejection; the lease is all there is ----------------------
+# A VMM that ignores the protocol: refused by default, nothing written.
+start_server bare --module 1.5.24 --profile mainline --workload builders=2,pages=64,gap=5ms,lease=off
+update 3 "$IMG"
+eq "result (mainline, no leases)" "$(json 'j["result"]')" refused
+eq "decision (mainline, no leases)" "$(json 'j["hold_builds"]["decision"]')" refuse
+grep -q "could silently corrupt the MRTD of a TD being built" "$TMP/out" || fail "$(cat "$TMP/out")"
+eq "version (refused)" "$(cat "$DEV/version")" 1.5.24
+# Knowingly: it goes through, and says what it risked.
+update 0 "$IMG" --hold-builds off
+grep -q "warning: nothing keeps TD builds out of the update window: a build it crosses may end with a wrong MRTD" \
+	"$TMP/err" || fail "no warning with --hold-builds off: $(cat "$TMP/err")"
+stop_server
+summary_has "updates attempted" 1
+# The same VMM following the protocol: held, and every MRTD right.
+start_server leased --module 1.5.24 --profile mainline --workload builders=3,pages=64,gap=2ms,hold=20ms
+NEXT=$TMP/tdx_module_1.5.30.blob
+make_image 1.5.30 "$NEXT"
+update 0 "$NEXT" --retry-for 60s
+eq "result (mainline, leases)" "$(json 'j["result"]')" updated
+eq "held (mainline)" "$(json 'j["hold_builds"]["held"]')" True
+stop_server
+summary_has "updates applied" 1
+summary_has "wrong MRTDs" 0
 
 # ---- refused before anything is written ------------------------------------
 start_server none-left --module 1.5.24 --updates-left 0

@@ -132,26 +132,32 @@ has "1.5.25   refused  bad image: its build descriptor says module 1.5.24, its n
 has "choice: 1.5.24" out
 
 # ---- update (pre-checks only: these are plain files) ----
+# No kernel release to judge by and no VMM declaring leases: a dry run
+# answers as a real run would, refused (safety rule 3). The pre-check tests
+# below say --hold-builds off.
 IMG=$CAT/joined_files/1.5/tdx_module_1.5.25.blob
-run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run --json --seed 5
+run 3 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run
+has "update refused: the target's kernel release is unknown" err
+has "could silently corrupt the MRTD of a TD being built" err
+run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run --json --seed 5
 has '"result": "dry-run"' out
 has '"from": "1.5.24"' out
 has '"to": "1.5.25"' out
 has '"image_format": "0x200"' out
 has '"seed": 5' out
-run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run
+run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run
 has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x200 image" out
-run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run --image-format 0x100
+run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run --image-format 0x100
 has "as a v0x100 image" out
 echo 1.5.25 >"$DEV/version"
-run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --json
+run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --json
 has '"result": "current"' out
 echo 1.5.24 >"$DEV/version"
 echo 0 >"$DEV/num_remaining_updates"
-run 3 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8
+run 3 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off
 has "update refused: no updates left" err
 [ ! -s "$DEV/firmware/tdx_module/loading" ] || fail "loading written despite a refusal"
-run 3 update --catalog "$CAT" --version 1.5.99 --sysroot "$ROOT" --cpu-fms 0x806f8
+run 3 update --catalog "$CAT" --version 1.5.99 --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off
 has "version 1.5.99 is not in the catalogue" err
 run 2 update --sysroot "$ROOT"
 run 2 update "$IMG" --retry-for 5x
@@ -187,15 +193,22 @@ has "running: module 1.5.24, P-SEAMLDR 1.5.01, CPU 0xa06d0" out
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run
 has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x100 image (kernel 7.1.0-tdx-v8 takes 0x100)" out
 echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
+# 7.2 as merged cannot refuse; a VMM that declares leases makes it safe.
+run 3 update "$IMG" --sysroot "$ROOT" --dry-run
+has "the kernel 7.2.0 cannot refuse an update during a TD build" err
+mkdir -p "$ROOT/etc/tdxup/lease.d" && echo libvirt >"$ROOT/etc/tdxup/lease.d/libvirt"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
+has '"decision": "hold"' out
+rm "$ROOT/etc/tdxup/lease.d/libvirt"
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --json
 has '"image_format": "0x200"' out
 has '"image_format_reason": "kernel 7.2.0 takes 0x200"' out
 has '"kernel_release": "7.2.0"' out
-run 0 update "$IMG" --sysroot "$ROOT" --dry-run --image-format 0x100
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --image-format 0x100
 has "as a v0x100 image (--image-format 0x100)" out
 # No osrelease: the sysfs heuristic, said so.
 rm "$ROOT/proc/sys/kernel/osrelease"
-run 0 update "$IMG" --sysroot "$ROOT" --dry-run
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off
 has "as a v0x200 image (kernel release unknown; tdx_host/seamldr_version: 0x200, 0x100 if refused)" out
 # A cpuinfo without the identification lines: say so, refuse, write nothing.
 echo "processor	: 0" >"$ROOT/proc/cpuinfo"
@@ -203,7 +216,7 @@ run 3 update "$IMG" --sysroot "$ROOT"
 has "tdxup: $ROOT/proc/cpuinfo: no cpu family, model and stepping lines; give --cpu-fms" err
 run 1 select --catalog "$CAT" --sysroot "$ROOT"
 has "$ROOT/proc/cpuinfo: no cpu family, model and stepping lines" err
-run 0 update "$IMG" --sysroot "$ROOT" --dry-run --cpu-fms 0x806f8
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --cpu-fms 0x806f8
 # Both roots: a usage error.
 run 2 status --sysroot "$ROOT" --sysfs "$SYS"
 has "status: --sysroot and --sysfs: give one" err

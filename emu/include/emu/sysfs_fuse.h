@@ -11,10 +11,15 @@
 
 #include "emu/sysfs.h"
 
-/* A read-only file beside the tree (a procfs file of a sysroot). */
+/*
+ * A read-only file beside the tree (a procfs file of a sysroot), or, with
+ * link set, a symlink (a sysroot's writable run/ pointing at a real
+ * directory, for what must be a real file system: the build lease's flocks).
+ */
 struct sysfs_fuse_file {
 	const char *path;	/* "/proc/cpuinfo" */
 	const char *text;	/* its contents; must outlive the mount */
+	const char *link;	/* NULL, or the link's target */
 };
 
 struct sysfs_fuse_opts {

@@ -33,13 +33,20 @@ struct workload_config {
 	 */
 	bool hold_until_busy;
 	uint64_t seed;		/* contents of the TDs' memory */
+	/*
+	 * The VMM follows the build lease (docs/lease.md): each build takes a
+	 * lease in lease_dir from before INIT_VM until FINALIZE_VM returned.
+	 * lease=off in the spec turns it off, to show the race.
+	 */
+	bool leases;
+	const char *lease_dir;
 };
 
 /* No actors, 256 pages, 10 ms gap, seed 1. */
 void workload_config_init(struct workload_config *cfg);
 /*
- * "builders=4,pages=256,running=2,gap=10ms[,hold=50ms|busy][,seed=N]".
- * Durations take us, ms or s (a bare number is ms). 0 or -EINVAL with the
+ * "builders=4,pages=256,running=2,gap=10ms[,hold=50ms|busy][,seed=N][,lease=on|off]".
+ * Durations as everywhere (tdxup/duration.h: a bare number is seconds). 0 or -EINVAL with the
  * reason in err.
  */
 int workload_parse(const char *spec, struct workload_config *cfg, char *err, size_t errlen);

@@ -80,10 +80,21 @@ static int open_lock_file(const char *path)
 	return fd;
 }
 
+/* The holder writes its line just after taking the lock: give it a moment. */
+#define HOLDER_TRIES	50
+#define HOLDER_WAIT_NS	4000000
+
 static void read_holder(int fd, char *holder, size_t len)
 {
-	ssize_t n = pread(fd, holder, len - 1, 0);
+	struct timespec ts = { 0, HOLDER_WAIT_NS };
+	ssize_t n = 0;
 
+	for (int i = 0; i < HOLDER_TRIES; i++) {
+		n = pread(fd, holder, len - 1, 0);
+		if (n > 0 && memchr(holder, '\n', (size_t)n))
+			break;
+		nanosleep(&ts, NULL);
+	}
 	if (n <= 0) {
 		snprintf(holder, len, "another process (no details recorded yet)");
 		return;

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "lab/lab.h"
+#include "tdxup/duration.h"
 #include "emu/module_build.h"
 
 static void lab_usage(FILE *f)
@@ -37,14 +38,22 @@ static void lab_usage(FILE *f)
 		"                      (Linux 7.2: no mitigation) or detect (SYS.UPDATE v1, bit 47)\n"
 		"  --updates N         updates the operator performs in a row (default 1)\n"
 		"  --retry none|backoff  on device-busy (default backoff)\n"
-		"  --duration MS       how long the operator keeps retrying (default 2000)\n"
+		"  --policy oneshot|retry|hold\n"
+		"                      the operator's policy: one attempt; back-off retries on\n"
+		"                      device-busy (default); or hold TD builds through the\n"
+		"                      build lease around the update (update --hold-builds on)\n"
+		"  --no-leases         the builders' VMM ignores the build lease (by default it\n"
+		"                      takes one per build, as contrib/'s hooks do)\n"
+		"  --duration D        how long the operator keeps retrying, or waits for the\n"
+		"                      builds in flight under hold (default 2s; 500ms, 1m...)\n"
 		"  --scenario FILE     a scenario file (examples/*.json); options override it\n"
 		"  --seed S            seed of the scheduler and contents (default 1)\n"
 		"  --driver serial|threads  serial (default): deterministic discrete-event run on\n"
 		"                      virtual time; threads: real threads, wall-clock times\n"
 		"\n"
 		"output:\n"
-		"  --compare           the same seed under v8, mainline and detect, as a table\n"
+		"  --compare           the same seed under v8, mainline and detect, and v8 and\n"
+		"                      mainline with the hold policy, as a table\n"
 		"  --json              one JSON object (no wall-clock figures with serial)\n"
 		"  --trace FILE        Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
 		"  --quiet             verdict only\n"
@@ -57,7 +66,7 @@ static void lab_usage(FILE *f)
 enum {
 	OPT_CPUS = 256, OPT_PACKAGES, OPT_FROM, OPT_TO, OPT_RUNNING, OPT_BUILDERS, OPT_PAGES,
 	OPT_PROFILE, OPT_DRIVER, OPT_SEED, OPT_UPDATES, OPT_RETRY, OPT_DURATION, OPT_JSON,
-	OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_COMPARE,
+	OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_COMPARE, OPT_POLICY, OPT_NO_LEASES,
 };
 
 static const struct option lab_options[] = {
@@ -79,6 +88,8 @@ static const struct option lab_options[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "no-leases", no_argument, NULL, OPT_NO_LEASES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -130,6 +141,12 @@ static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struc
 			return cli_usage_error(cmd, "--retry: none or backoff, not '%s'", arg);
 		cfg->retry = strcmp(arg, "none") ? LAB_RETRY_BACKOFF : LAB_RETRY_NONE;
 		return 0;
+	case OPT_POLICY:
+		if (strcmp(arg, "oneshot") && strcmp(arg, "retry") && strcmp(arg, "hold"))
+			return cli_usage_error(cmd, "--policy: oneshot, retry or hold, not '%s'", arg);
+		cfg->retry = strcmp(arg, "oneshot") ? LAB_RETRY_BACKOFF : LAB_RETRY_NONE;
+		cfg->hold = !strcmp(arg, "hold");
+		return 0;
 	case OPT_SEED: {
 		uint64_t v;
 
@@ -145,7 +162,6 @@ static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struc
 static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct lab_opts *o)
 {
 	struct lab_config *cfg = &o->cfg;
-	unsigned int ms = 0;
 	int ret;
 
 	switch (c) {
@@ -158,9 +174,12 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct l
 	case OPT_FROM:		return parse_version(cmd, "from", arg, &cfg->from);
 	case OPT_TO:		return parse_version(cmd, "to", arg, &cfg->to);
 	case OPT_DURATION:
-		ret = parse_uint(cmd, "duration", arg, 0, 3600000, &ms);
-		cfg->retry_for_us = (uint64_t)ms * 1000;
-		return ret;
+		/* A duration as everywhere: units us ms s m h, a bare number is seconds. */
+		if (parse_duration_us(arg, &cfg->retry_for_us) || cfg->retry_for_us > 3600000000ULL)
+			return cli_usage_error(cmd, "lab: --duration: a duration up to 1h "
+					       "(250ms, 2s...), not '%s'", arg);
+		return 0;
+	case OPT_NO_LEASES:	cfg->vmm_leases = false; return 0;
 	case OPT_JSON:		o->json = true; return 0;
 	case OPT_TRACE:		cfg->trace_path = arg; return 0;
 	case OPT_QUIET:		cfg->quiet = true; return 0;
@@ -272,14 +291,15 @@ static int run_one(struct lab_opts *o)
 
 static int run_compare(struct lab_opts *o)
 {
-	struct lab_result res[3];
+	struct lab_result res[LAB_COMPARE_RUNS];
 	int err = 0, p;
 
 	memset(res, 0, sizeof(res));
-	for (p = 0; p < 3 && !err; p++) {
+	for (p = 0; p < LAB_COMPARE_RUNS && !err; p++) {
 		struct lab_config cfg = o->cfg;
 
-		cfg.profile = (enum kernel_profile)p;
+		cfg.profile = lab_compare_runs[p].profile;
+		cfg.hold = lab_compare_runs[p].hold;
 		cfg.quiet = true;
 		/* One trace file can hold one run: keep the v8 one. */
 		if (p)
@@ -287,14 +307,14 @@ static int run_compare(struct lab_opts *o)
 		err = lab_run(&cfg, &res[p]);
 	}
 	if (err) {
-		cli_err("lab: the %s run could not be set up: %s", kernel_profile_name(p - 1),
+		cli_err("lab: the %s run could not be set up: %s", lab_compare_runs[p - 1].label,
 			strerror(-err));
 	} else if (o->json) {
 		lab_print_compare_json(stdout, &o->cfg, res);
 	} else {
 		lab_print_compare(stdout, &o->cfg, res);
 	}
-	for (p = 0; p < 3; p++)
+	for (p = 0; p < LAB_COMPARE_RUNS; p++)
 		lab_result_free(&res[p]);
 	if (err)
 		return 3;

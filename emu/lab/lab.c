@@ -8,9 +8,13 @@
  * driver they are free threads on the wall clock.
  */
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lab/lab_internal.h"
 #include "emu/module_build.h"
@@ -42,6 +46,7 @@ void lab_config_init(struct lab_config *cfg)
 	cfg->update_at_us = 400;
 	cfg->updates_left = 16;
 	cfg->name = "default";
+	cfg->vmm_leases = true;
 }
 
 /* ---- deterministic draws ---------------------------------------------- */
@@ -72,22 +77,112 @@ static void td_slice(struct lab_actor *a, const char *name, uint64_t start_ns)
 	pthread_mutex_unlock(&lab->lock);
 }
 
+/* ---- builds in flight, and the VMM's build lease ------------------------ */
+
+uint64_t lab_busy_ns(struct lab *lab)
+{
+	uint64_t busy;
+
+	pthread_mutex_lock(&lab->lock);
+	busy = lab->busy_ns + (lab->inflight ? lab_now_ns(lab) - lab->inflight_since_ns : 0);
+	pthread_mutex_unlock(&lab->lock);
+	return busy;
+}
+
+static void inflight_add(struct lab *lab, int delta)
+{
+	uint64_t now = lab_now_ns(lab);
+
+	pthread_mutex_lock(&lab->lock);
+	if (delta > 0 && !lab->inflight++)
+		lab->inflight_since_ns = now;
+	if (delta < 0 && !--lab->inflight)
+		lab->busy_ns += now - lab->inflight_since_ns;
+	pthread_mutex_unlock(&lab->lock);
+}
+
+/*
+ * The VMM takes a lease from before INIT_VM (and waits while the operator
+ * holds builds) until FINALIZE_VM has returned, as contrib/'s hooks do; a
+ * builder stopped by the end of the run gives up waiting.
+ */
+static int lease_begin(struct lab_actor *a, struct lease_build *b)
+{
+	struct lab *lab = a->lab;
+	struct lease_err e = { "" };
+	char id[LEASE_ID_MAX + 1];
+	int ret;
+
+	if (!lab->cfg->vmm_leases || !lab->lease_dir[0])
+		return 1;
+	snprintf(id, sizeof(id), "lab-%s", a->td->name);
+	do
+		ret = lease_build_begin(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
+					false, &e);
+	while (ret == -ETIMEDOUT && !atomic_load(&lab->stop_runners));
+	if (ret)
+		lab_note(lab, "%s: no build lease: %s", a->td->name, e.msg[0] ? e.msg :
+			 strerror(-ret));
+	return ret;
+}
+
+/*
+ * A VMM killed -9 mid-build: its flock goes with its file descriptors, the
+ * entry file stays; KVM tears the TD down when its fds close.
+ */
+static bool crash_here(struct lab_actor *a, struct lease_build *lb, int leased, int point)
+{
+	struct lab *lab = a->lab;
+
+	/* The point is the seed's, drawn apart from the scheduler's RNG. */
+	if (a->td->running || a->idx - lab->cfg->running >= lab->cfg->crash_builders ||
+	    a->td->crashed || a->td->built ||
+	    (int)(mix64(lab->cfg->seed * 7919 + a->idx) % 2) != point)
+		return false;
+	lab_note(lab, "%s: VMM killed %s (its lease entry stays behind)", a->td->name,
+		 point ? "inside the build window" : "holding its lease, before INIT_VM");
+	if (!leased) {
+		close(lb->fd);
+		close(lb->bdfd);
+	}
+	a->td->crashed = true;
+	return true;
+}
+
 /* One full build; 0, or -errno with hw_error when the build failed. */
 static int build_td(struct lab_actor *a, uint64_t *hw_error)
 {
-	uint64_t t0 = lab_now_ns(a->lab), t1;
-	int err;
+	uint64_t t0, t1;
+	struct lease_build lb;
+	int err, leased;
 
 	*hw_error = 0;
+	leased = lease_begin(a, &lb);
+	if (leased < 0)
+		return leased;
+	if (crash_here(a, &lb, leased, 0))
+		return -ECANCELED;
+	inflight_add(a->lab, 1);
+	t0 = lab_now_ns(a->lab);
 	err = td_kvm_create(&a->vmm, hw_error);
+	if (!err && crash_here(a, &lb, leased, 1)) {
+		inflight_add(a->lab, -1);
+		return -ECANCELED;
+	}
 	td_slice(a, "INIT_VM + INIT_VCPU", t0);
 	if (!err) {
 		lab_note(a->lab, "%s: INIT_VM on CPU %u: build window open (%u pages to measure)",
 			 a->td->name, a->vmm.cpu, a->vmm.nr_pages);
+		/* The VMM's own work inside the window (a churn scenario's knob). */
+		if (a->lab->cfg->build_hold_us)
+			a->lab->kt->sleep_us(a->lab->kt->ctx, a->lab->cfg->build_hold_us);
 		t1 = lab_now_ns(a->lab);
 		err = td_kvm_measure(&a->vmm, hw_error);
 		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
 	}
+	inflight_add(a->lab, -1);
+	if (!leased)
+		lease_build_end(&lb);
 	return err;
 }
 
@@ -130,11 +225,17 @@ static void builder_fn(void *arg)
 	struct lab_actor *a = arg;
 	struct lab *lab = a->lab;
 
-	lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) % 300);
-	for (unsigned int round = 0; round < lab->cfg->rounds; round++) {
-		build_round(a);
-		if (a->td->lost || !tdx_host_module_initialized(lab->h))
+	lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) %
+			  (lab->cfg->churn ? lab->cfg->build_hold_us + lab->cfg->build_gap_us + 1 : 300));
+	for (unsigned int round = 0; lab->cfg->churn || round < lab->cfg->rounds; round++) {
+		/* Churn: build until the operator is done, then stop. */
+		if (lab->cfg->churn && atomic_load(&lab->update_done))
 			break;
+		build_round(a);
+		if (a->td->lost || a->td->crashed || !tdx_host_module_initialized(lab->h))
+			break;
+		if (lab->cfg->churn && lab->cfg->build_gap_us)
+			lab->kt->sleep_us(lab->kt->ctx, lab->cfg->build_gap_us);
 	}
 	atomic_fetch_sub(&lab->builders_left, 1);
 }
@@ -148,6 +249,8 @@ static void build_round(struct lab_actor *a)
 
 	do {
 		err = build_td(a, &hw_error);
+		if (a->td->crashed)
+			break;
 		record_build(a, err, hw_error);
 		/*
 		 * A build refused with TDX_INCOMPATIBLE_MRTD_CONTEXT must be torn
@@ -399,11 +502,58 @@ static void lab_fini(struct lab *lab)
 	pthread_mutex_destroy(&lab->lock);
 }
 
+static uint64_t lease_now(void *ctx)
+{
+	const struct kthread_ops *kt = ctx;
+
+	return kt->now_us(kt->ctx);
+}
+
+static void lease_sleep(void *ctx, uint64_t us)
+{
+	const struct kthread_ops *kt = ctx;
+
+	kt->sleep_us(kt->ctx, us);
+}
+
+/*
+ * The lease lives in a private directory, and its waits run on the lab's
+ * clock so that the scheduler sees every one (lease_set_clock is process
+ * wide: one lab at a time per process, which lab_run is).
+ */
+static int lease_setup(struct lab *lab)
+{
+	snprintf(lab->lease_dir, sizeof(lab->lease_dir), "/tmp/tdxup-lab-XXXXXX");
+	if (!mkdtemp(lab->lease_dir)) {
+		lab->lease_dir[0] = '\0';
+		return -errno;
+	}
+	lab->lease_clock = (struct lease_clock){ lease_now, lease_sleep, (void *)lab->kt };
+	lease_set_clock(&lab->lease_clock);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void lease_teardown(struct lab *lab)
+{
+	if (!lab->lease_dir[0])
+		return;
+	lease_set_clock(NULL);
+	nftw(lab->lease_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	lab->lease_dir[0] = '\0';
+}
+
 int lab_run(const struct lab_config *cfg, struct lab_result *res)
 {
 	struct lab lab;
 	int err = lab_init(&lab, cfg, res);
 
+	if (!err)
+		err = lease_setup(&lab);
 	if (!err)
 		err = lab_setup(&lab);
 	if (!err)
@@ -414,6 +564,7 @@ int lab_run(const struct lab_config *cfg, struct lab_result *res)
 		err = write_trace(&lab);
 	res->end_us = lab_now_ns(&lab) / 1000;
 	res->timeline = lab_timeline_text(&lab);
+	lease_teardown(&lab);
 	lab_fini(&lab);
 	return err;
 }

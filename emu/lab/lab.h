@@ -45,6 +45,29 @@ struct lab_config {
 	unsigned int updates;		/* update rounds by the operator */
 	enum lab_retry retry;
 	uint64_t retry_for_us;		/* the operator's --retry-for */
+	/*
+	 * The build lease (docs/lease.md): the builders' VMM takes a lease per
+	 * build (vmm_leases, on by default, as serve's workload), and the
+	 * operator holds builds around its update (hold: `update --hold-builds
+	 * on`; the "hold" policy).
+	 */
+	bool vmm_leases;
+	bool hold;
+	/*
+	 * Build churn (the contention benchmark): builders keep building until
+	 * the operator is done, each window held open build_hold_us (a VMM's
+	 * own work between INIT_VM and FINALIZE_VM), build_gap_us between builds.
+	 */
+	bool churn;
+	uint64_t build_hold_us, build_gap_us;
+	uint64_t backoff_min_us, backoff_max_us;	/* 0: the lab's defaults */
+	/*
+	 * The first crash_builders builders die in their first build, at a
+	 * point the scheduler's RNG picks: holding the lease before INIT_VM, or
+	 * inside the build window. Their lease entry stays behind unlocked and
+	 * their TD goes with the VMM, as when a QEMU is killed -9.
+	 */
+	unsigned int crash_builders;
 	uint64_t update_at_us;		/* when the operator starts */
 	uint32_t updates_left;		/* num_remaining_updates at boot */
 	struct lab_fault faults[LAB_MAX_FAULTS];
@@ -68,6 +91,7 @@ struct lab_td {
 	bool mrtd_ok;
 	bool memory_ok;
 	bool lost;
+	bool crashed;			/* its VMM died mid-build (crash_builders) */
 	uint64_t steps_before, steps_after;
 	uint64_t checksum;
 	uint8_t mrtd[48];
@@ -87,6 +111,10 @@ struct lab_result {
 	unsigned int updates_applied, busy_rejections, failed_builds, wrong_mrtds, tds_lost;
 	unsigned int builds_completed;
 	uint64_t stop_the_world_us;	/* virtual (serial) or wall clock (threads) */
+	/* From the operator's start to its result, and the builds' share of it. */
+	uint64_t update_us;
+	double occupancy;		/* fraction of that time with a build in flight */
+	bool held_builds;
 	uint64_t end_us;
 	uint64_t seamcalls;
 	struct lab_td tds[LAB_MAX_TDS];
@@ -102,8 +130,18 @@ void lab_result_free(struct lab_result *res);
 /* Reports (lab_report.c). */
 void lab_print_text(FILE *f, const struct lab_config *cfg, const struct lab_result *res);
 int lab_print_json(FILE *f, const struct lab_config *cfg, const struct lab_result *res);
-void lab_print_compare(FILE *f, const struct lab_config *cfg, const struct lab_result res[3]);
-int lab_print_compare_json(FILE *f, const struct lab_config *cfg, const struct lab_result res[3]);
+/* --compare: the same seed under each kernel profile, and two with the hold. */
+#define LAB_COMPARE_RUNS	5
+struct lab_compare_run {
+	const char *label;		/* "v8", "mainline+hold", ... */
+	enum kernel_profile profile;
+	bool hold;
+};
+extern const struct lab_compare_run lab_compare_runs[LAB_COMPARE_RUNS];
+void lab_print_compare(FILE *f, const struct lab_config *cfg,
+		       const struct lab_result res[LAB_COMPARE_RUNS]);
+int lab_print_compare_json(FILE *f, const struct lab_config *cfg,
+			   const struct lab_result res[LAB_COMPARE_RUNS]);
 
 /* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */
 int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include "lab/sched.h"
 #include "lab/trace.h"
 #include "lab/td_kvm.h"
+#include "tdxup/lease.h"
 
 struct lab;
 
@@ -56,6 +57,13 @@ struct lab {
 	unsigned int installs_in_stw;
 	char last_refusal[96];		/* the cause in the kernel's rejection log line */
 
+	/* The build lease: a private directory, on the lab's clock. */
+	char lease_dir[64];
+	struct lease_clock lease_clock;
+	/* Builds in flight, for the occupancy measure (lab->lock). */
+	unsigned int inflight;
+	uint64_t inflight_since_ns, busy_ns, op_start_ns, op_end_ns;
+
 	struct lab_actor actors[LAB_MAX_TDS];
 	unsigned int nr_actors;
 	uint8_t *image;
@@ -63,6 +71,8 @@ struct lab {
 };
 
 uint64_t lab_now_ns(struct lab *lab);
+/* Time with at least one build in flight, so far (lab.c). */
+uint64_t lab_busy_ns(struct lab *lab);
 /* lab_operator.c: the operator actor (arg: struct lab *). */
 void operator_fn(void *arg);
 /* lab_verdict.c */

@@ -124,8 +124,13 @@ static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
 	o->nr_trusted_keys = 1;
 	o->retry_for_us = lab->cfg->retry == LAB_RETRY_BACKOFF ? lab->cfg->retry_for_us : 0;
 	/* Builds take milliseconds here, so back off on that scale. */
-	o->backoff_min_us = 1000;
-	o->backoff_max_us = 16000;
+	o->backoff_min_us = lab->cfg->backoff_min_us ? lab->cfg->backoff_min_us : 1000;
+	o->backoff_max_us = lab->cfg->backoff_max_us ? lab->cfg->backoff_max_us : 16000;
+	/* The hold policy: `update --hold-builds on`, over the builders' leases. */
+	if (lab->cfg->hold) {
+		o->lease_dir = lab->lease_dir;
+		o->hold_timeout_us = lab->cfg->retry_for_us;
+	}
 	o->poll_us = 100;
 	o->seed = lab->cfg->seed + round;
 	/* Later rounds install the same module again: each is a real update. */
@@ -149,6 +154,10 @@ void operator_fn(void *arg)
 	sysfs_client_set_kthread_clock(&c, lab->kt);
 	read_version(&c, lab->res->version_before, sizeof(lab->res->version_before));
 	lab->kt->sleep_us(lab->kt->ctx, lab->cfg->update_at_us);
+	/* The builds' share of the time so far: the workload's occupancy. */
+	lab->op_start_ns = lab_now_ns(lab);
+	if (lab->op_start_ns)
+		lab->res->occupancy = (double)lab_busy_ns(lab) / (double)lab->op_start_ns;
 	for (unsigned int round = 1; round <= lab->cfg->updates; round++) {
 		uint64_t t0 = lab_now_ns(lab) / 1000;
 
@@ -158,12 +167,16 @@ void operator_fn(void *arg)
 		set_opts(lab, &o, round);
 		update_run(&c, &o, r);
 		record_result(lab, r, t0);
+		if (r->held_builds)
+			lab->res->held_builds = true;
 		lab_note(lab, "operator: result %s%s%s", update_outcome_name(r->outcome),
 			 r->reason[0] ? ": " : "", r->reason);
 		if (r->outcome != UPDATE_UPDATED && r->outcome != UPDATE_CURRENT)
 			break;
 	}
 	read_version(&c, lab->res->version_after, sizeof(lab->res->version_after));
+	lab->op_end_ns = lab_now_ns(lab);
+	lab->res->update_us = (lab->op_end_ns - lab->op_start_ns) / 1000;
 out:
 	atomic_store(&lab->update_done, true);
 	free(r);

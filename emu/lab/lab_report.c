@@ -64,14 +64,15 @@ void lab_print_text(FILE *f, const struct lab_config *cfg, const struct lab_resu
 
 static json_t *counters(const struct lab_result *res)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:b, s:I}",
 			 "verdict", res->pass ? "pass" : "fail", "reason", res->verdict_reason,
 			 "outcome", res->outcome, "version_after", res->version_after,
 			 "updates_applied", res->updates_applied,
 			 "busy_rejections", res->busy_rejections,
 			 "failed_builds", res->failed_builds, "wrong_mrtds", res->wrong_mrtds,
 			 "tds_lost", res->tds_lost, "builds_completed", res->builds_completed,
-			 "stop_the_world_us", (json_int_t)res->stop_the_world_us);
+			 "stop_the_world_us", (json_int_t)res->stop_the_world_us,
+			 "held_builds", res->held_builds, "update_us", (json_int_t)res->update_us);
 }
 
 static json_t *td_array(const struct lab_result *res)
@@ -81,9 +82,10 @@ static json_t *td_array(const struct lab_result *res)
 	for (unsigned int i = 0; i < res->nr_tds; i++) {
 		const struct lab_td *td = &res->tds[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:I, s:I}",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I}",
 						   "name", td->name,
 						   "kind", td->running ? "running" : "built",
+						   "crashed", td->crashed,
 						   "mrtd_ok", td->mrtd_ok, "memory_ok", td->memory_ok,
 						   "build_failed", td->build_failed, "lost", td->lost,
 						   "steps_before", (json_int_t)td->steps_before,
@@ -153,38 +155,60 @@ static uint64_t row_value(const struct lab_result *r, unsigned int row)
 	return r->stop_the_world_us;
 }
 
-void lab_print_compare(FILE *f, const struct lab_config *cfg, const struct lab_result res[3])
+const struct lab_compare_run lab_compare_runs[LAB_COMPARE_RUNS] = {
+	{ "v8", KERNEL_PROFILE_V8, false },
+	{ "mainline", KERNEL_PROFILE_MAINLINE, false },
+	{ "detect", KERNEL_PROFILE_DETECT, false },
+	{ "v8+hold", KERNEL_PROFILE_V8, true },
+	{ "mainline+hold", KERNEL_PROFILE_MAINLINE, true },
+};
+
+void lab_print_compare(FILE *f, const struct lab_config *cfg,
+		       const struct lab_result res[LAB_COMPARE_RUNS])
 {
 	fprintf(f, "%s, seed %llu: update %s -> %s while %u TDs build and %u run\n\n", cfg->name,
 		(unsigned long long)cfg->seed, cfg->from, cfg->to, cfg->builders, cfg->running);
-	fprintf(f, "  %-22s %12s %12s %12s\n", "", "v8", "mainline", "detect");
+	fprintf(f, "  %-22s", "");
+	for (int p = 0; p < LAB_COMPARE_RUNS; p++)
+		fprintf(f, " %13s", lab_compare_runs[p].label);
+	fputc('\n', f);
 	for (unsigned int row = 0; row < 6; row++) {
 		fprintf(f, "  %-22s", compare_rows[row][0]);
-		for (int p = 0; p < 3; p++)
-			fprintf(f, " %12llu", (unsigned long long)row_value(&res[p], row));
+		for (int p = 0; p < LAB_COMPARE_RUNS; p++)
+			fprintf(f, " %13llu", (unsigned long long)row_value(&res[p], row));
 		fputc('\n', f);
 	}
-	fprintf(f, "  %-22s %12s %12s %12s\n\n", "verdict", res[0].pass ? "pass" : "FAIL",
-		res[1].pass ? "pass" : "FAIL", res[2].pass ? "pass" : "FAIL");
+	fprintf(f, "  %-22s", "verdict");
+	for (int p = 0; p < LAB_COMPARE_RUNS; p++)
+		fprintf(f, " %13s", res[p].pass ? "pass" : "FAIL");
+	fputs("\n\n", f);
 	fputs("v8 (the seed change) refuses the update while a TD is being built: the operator\n"
 	      "sees device-busy and retries, builds finish untouched, and the update lands once\n"
 	      "no build is in flight. mainline (Linux 7.2 as merged) lets the update land\n"
 	      "mid-build: every TD whose build straddled it gets a wrong MRTD and nothing says\n"
 	      "so until its attestation fails. detect (TDH.SYS.UPDATE v1 with bit 47) lands the\n"
 	      "update at once and fails the straddling builds with TDX_INCOMPATIBLE_MRTD_CONTEXT\n"
-	      "instead, so the VMM must tear them down and build them again.\n", f);
+	      "instead, so the VMM must tear them down and build them again. +hold: the\n"
+	      "operator holds TD builds through the build lease (update --hold-builds on):\n"
+	      "new builds wait, the ones in flight finish, the update lands between builds, so\n"
+	      "mainline keeps every MRTD right and v8 needs no busy rejection.\n", f);
 }
 
-int lab_print_compare_json(FILE *f, const struct lab_config *cfg, const struct lab_result res[3])
+int lab_print_compare_json(FILE *f, const struct lab_config *cfg,
+			   const struct lab_result res[LAB_COMPARE_RUNS])
 {
 	json_t *root = json_pack("{s:s, s:I}", "scenario", cfg->name, "seed",
 				 (json_int_t)cfg->seed);
 	json_t *profiles = json_array();
 
-	for (int p = 0; p < 3; p++) {
+	for (int p = 0; p < LAB_COMPARE_RUNS; p++) {
 		json_t *o = counters(&res[p]);
 
-		json_object_set_new(o, "profile", json_string(kernel_profile_name(p)));
+		json_object_set_new(o, "profile",
+				    json_string(kernel_profile_name(lab_compare_runs[p].profile)));
+		json_object_set_new(o, "policy", json_string(lab_compare_runs[p].hold ? "hold" :
+								"retry"));
+		json_object_set_new(o, "label", json_string(lab_compare_runs[p].label));
 		json_array_append_new(profiles, o);
 	}
 	json_object_set_new(root, "profiles", profiles);

@@ -42,7 +42,7 @@ static bool default_checks(struct lab *lab, char *why, size_t len)
 				 td->name);
 			return false;
 		}
-		if (!td->running && !td->built) {
+		if (!td->running && !td->built && !td->crashed) {
 			snprintf(why, len, "%s never finished its build", td->name);
 			return false;
 		}

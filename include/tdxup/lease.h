@@ -128,4 +128,19 @@ int lease_withdraw(const char *sysroot, const char *name, struct lease_err *e);
 int lease_participating(const char *sysroot, void (*fn)(const char *name, void *ctx), void *ctx,
 			struct lease_err *e);
 
+/*
+ * The clock of every wait above: by default CLOCK_MONOTONIC and a 2 ms
+ * nanosleep between polls. A simulator that runs VMMs and the updater on
+ * virtual time (the emulator's lab, whose scheduler must see every wait)
+ * installs its own; NULL restores the default. Process-wide: set it while
+ * no lease call is running.
+ */
+struct lease_clock {
+	uint64_t (*now_us)(void *ctx);
+	void (*sleep_us)(void *ctx, uint64_t us);
+	void *ctx;
+};
+
+void lease_set_clock(const struct lease_clock *clock);
+
 #endif /* TDXUP_LEASE_H */

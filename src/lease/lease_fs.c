@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,20 @@ int lease_dir_of(const char *sysroot, char *buf, size_t len)
 	return ret < 0 || (size_t)ret >= len ? -ENAMETOOLONG : 0;
 }
 
+static _Atomic(const struct lease_clock *) lease_clock;
+
+void lease_set_clock(const struct lease_clock *clock)
+{
+	atomic_store(&lease_clock, clock);
+}
+
 uint64_t lease_now_us(void)
 {
+	const struct lease_clock *c = atomic_load(&lease_clock);
 	struct timespec ts;
 
+	if (c)
+		return c->now_us(c->ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
@@ -75,8 +86,13 @@ uint64_t lease_deadline(uint64_t timeout_us)
 
 void lease_pause(void)
 {
+	const struct lease_clock *c = atomic_load(&lease_clock);
 	struct timespec ts = { 0, LEASE_POLL_US * 1000 };
 
+	if (c) {
+		c->sleep_us(c->ctx, LEASE_POLL_US);
+		return;
+	}
 	nanosleep(&ts, NULL);
 }
 

@@ -25,15 +25,20 @@ want "VERDICT: FAIL"
 run 0 lab --pages 64 --compare
 want "silently wrong MRTDs"
 want "v8 (the seed change) refuses the update"
-awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0) exit 1 }' "$TMP/out" ||
-	fail "compare: want 0 wrong MRTDs for v8 and detect, > 0 for mainline"
+awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0 || $7 != 0 || $8 != 0) exit 1 }' "$TMP/out" ||
+	fail "compare: want 0 wrong MRTDs for v8, detect and both holds, > 0 for mainline"
+awk '/busy rejections/ { if ($3 == 0 || $6 != 0) exit 1 }' "$TMP/out" ||
+	fail "compare: want busy rejections under v8, none under v8+hold"
 
 run 0 lab --pages 64 --compare --json
 python3 - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-p = {x["profile"]: x for x in d["profiles"]}
-assert set(p) == {"v8", "mainline", "detect"}, p.keys()
+p = {x["label"]: x for x in d["profiles"]}
+assert set(p) == {"v8", "mainline", "detect", "v8+hold", "mainline+hold"}, p.keys()
+assert p["mainline+hold"]["profile"] == "mainline" and p["mainline+hold"]["policy"] == "hold"
+assert p["mainline+hold"]["wrong_mrtds"] == 0 and p["mainline+hold"]["held_builds"] is True
+assert p["v8+hold"]["busy_rejections"] == 0
 for k in ("verdict", "updates_applied", "busy_rejections", "failed_builds",
           "wrong_mrtds", "tds_lost", "stop_the_world_us"):
     assert all(k in x for x in p.values()), k

@@ -44,6 +44,7 @@ check-tsan:
 bench: build
 	./$(BUILD)/bench/measure
 	./$(BUILD)/bench/update
+	./$(BUILD)/bench/contention
 
 clean:
 	rm -rf build build-asan build-tsan

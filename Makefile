@@ -1,13 +1,14 @@
 # The README's two commands: `make run` (the main job) and `make check`
 # (every test, plain and under ASan+UBSan and TSan). Both set up a fresh
-# Debian machine first through scripts/install-deps.
+# Debian machine first through scripts/install-deps. `make deb` builds and
+# checks the Debian packages (scripts/check-deb; CI runs it after make check).
 
 JOBS ?= 2
 BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS ?= --output-on-failure --timeout 900
 
-.PHONY: all deps build run check check-plain check-asan check-tsan bench clean
+.PHONY: all deps build run check check-plain check-asan check-tsan bench deb clean
 
 all: build
 
@@ -46,5 +47,9 @@ bench: build
 	./$(BUILD)/bench/update
 	./$(BUILD)/bench/contention
 
+# The packages and their logs go to build-deb/.
+deb:
+	JOBS=$(JOBS) scripts/check-deb $(CURDIR)/build-deb
+
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-deb

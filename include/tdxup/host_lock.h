@@ -32,4 +32,13 @@ int host_lock_path(const char *sysfs_root, const char *dir, char *out, size_t si
 int host_lock_take(const char *path, const char *what, int *fd, char *holder, size_t len);
 void host_lock_drop(int fd);
 
+/*
+ * Whether someone holds the lock, without taking it, not even shared (a
+ * check run must never make a real updater's try fail): the flock(2)
+ * locks the kernel lists in /proc/locks, matched by device and inode.
+ * 0 free (or no lock file); -EBUSY held, with the holder's line as
+ * host_lock_take gives it; -errno when it cannot be told.
+ */
+int host_lock_probe(const char *path, char *holder, size_t len);
+
 #endif /* TDXUP_HOST_LOCK_H */

@@ -69,7 +69,22 @@ struct update_opts {
 	/* Install even when the target already runs: a same-version re-install
 	 * is TD-preserving like any update (userspace.md 2.2). */
 	bool reinstall;
+	/*
+	 * Declarative: the target is `version` (or, without one, the
+	 * catalogue's choice), and a host already running it is current
+	 * before any image or catalogue is read, so a rerun is a no-op
+	 * even where the image is gone. Not with reinstall.
+	 */
+	bool ensure;
 	bool dry_run;
+	/*
+	 * With dry_run: also what a real run would meet before its first
+	 * byte, read-only: the host lock probed (never taken), the
+	 * fw_upload device idle and not loading, the builds in flight a
+	 * hold would wait for. The outcome is the one a real run would
+	 * have, except busy (the future decides) and what the upload says.
+	 */
+	bool check;
 	/* 0: detect (see update.c, "Image format"); 0x100 or 0x200: force. */
 	unsigned int image_format;
 	/* The target's /proc/sys/kernel/osrelease; NULL: unknown (detect from sysfs). */

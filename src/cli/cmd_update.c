@@ -26,8 +26,10 @@ static void update_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %1$s update (IMAGE | --catalog DIR [--version X.Y.Z])\n"
+		"       %1$s update --ensure X.Y.Z|latest (IMAGE | --catalog DIR)\n"
 		"                    [--sysroot DIR | --sysfs ROOT]\n"
-		"                    [--retry-for DURATION] [--dry-run] [--force-downgrade]\n"
+		"                    [--retry-for DURATION] [--dry-run | --check]\n"
+		"                    [--force-downgrade]\n"
 		"                    [--reinstall]\n"
 		"                    [--json] [options]\n"
 		"\n"
@@ -56,6 +58,12 @@ static void update_usage(FILE *f)
 		"                         newest valid module (see `%1$s select`); with IMAGE,\n"
 		"                         use its metadata and running-version image\n"
 		"  --version X.Y.Z        that catalogue version instead of the newest\n"
+		"  --ensure X.Y.Z|latest  the host is to run X.Y.Z (its catalogue blob, or\n"
+		"                         IMAGE, which must be X.Y.Z), or the catalogue's\n"
+		"                         choice (latest, --catalog only). A host already\n"
+		"                         running X.Y.Z is current (exit 0, changed false)\n"
+		"                         before IMAGE or the catalogue is read: reruns are\n"
+		"                         no-ops. Not with --version or --reinstall\n"
 		"  --sysroot DIR          the host's files under DIR (default /): DIR/sys,\n"
 		"                         DIR/proc/cpuinfo (the CPU), DIR/proc/sys/kernel/\n"
 		"                         osrelease (the image version), e.g. a\n"
@@ -112,9 +120,21 @@ static void update_usage(FILE *f)
 		"  --trust-key-hash HEX   install an image signed by this key although the\n"
 		"                         target does not declare it (SHA-384 of the modulus,\n"
 		"                         96 hex digits; repeatable)\n"
-		"  --dry-run              every check, nothing written\n"
+		"  --dry-run              every check of the image against the host, nothing\n"
+		"                         written, no lock taken\n"
+		"  --check                --dry-run, and what a real run would meet now before\n"
+		"                         its first byte, read only: another update holding\n"
+		"                         the host lock (probed, never taken), an upload open\n"
+		"                         or running, builds in flight a hold would wait for\n"
+		"                         (a warning). Exits as a real run would (0 when it\n"
+		"                         would update or nothing is to do, 3 refused...),\n"
+		"                         except busy (4) and what the upload itself says\n"
+		"                         (5, 6), which only the run can tell\n"
 		"  --json                 machine-readable: result (updated, current, dry-run,\n"
-		"                         refused, busy, failed, lost, error), from, to, reason,\n"
+		"                         refused, busy, failed, lost, error), changed (this\n"
+		"                         run changed the module: updated, or lost by it),\n"
+		"                         would_change (updated, or a dry run or check that\n"
+		"                         passed), check, ensure, from, to, reason,\n"
 		"                         attempts [{error, at_ms}], image_format,\n"
 		"                         image_format_reason, kernel_release, warnings, seed\n"
 		"\n"
@@ -133,6 +153,7 @@ struct update_args {
 	struct cli_target ct;
 	char no_device[256];
 	bool json, seed_set, hold_timeout_set;
+	const char *ensure;			/* --ensure X.Y.Z|latest */
 	enum hold_mode hold_mode;
 	enum kernel_busy kernel_busy;
 	struct hold_decision hold;
@@ -203,6 +224,31 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 	return CLI_USAGE;
 }
 
+/* --ensure: a version (or the catalogue's choice) as a state, not an action. */
+static int ensure_args(const struct cli_cmd *cmd, struct update_args *a)
+{
+	struct tdx_version v;
+
+	if (a->o.version)
+		return cli_usage_error(cmd, "update: --ensure names the version: not with "
+				       "--version");
+	if (a->o.reinstall)
+		return cli_usage_error(cmd, "update: --ensure installs only what does not run: "
+				       "not with --reinstall");
+	a->o.ensure = true;
+	if (!strcmp(a->ensure, "latest")) {
+		if (!a->o.catalog_dir || a->o.image_path)
+			return cli_usage_error(cmd, "update: --ensure latest: the catalogue's "
+					       "choice, with --catalog DIR and no IMAGE");
+		return 0;
+	}
+	if (tdx_version_parse(a->ensure, &v))
+		return cli_usage_error(cmd, "update: --ensure: X.Y.Z or latest, not '%s'",
+				       a->ensure);
+	a->o.version = a->ensure;
+	return 0;
+}
+
 static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct update_args *a)
 {
 	static const struct option longopts[] = {
@@ -226,6 +272,8 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "kernel-busy", required_argument, NULL, 'B' },
 		{ "hold-timeout", required_argument, NULL, 'T' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 'q' },
+		{ "ensure", required_argument, NULL, 'E' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -271,6 +319,12 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		case 'n':
 			a->o.dry_run = true;
 			break;
+		case 'q':
+			a->o.check = true;
+			break;
+		case 'E':
+			a->ensure = optarg;
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -290,12 +344,28 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		a->o.image_path = argv[optind];
 	if (!a->o.image_path && !a->o.catalog_dir)
 		return cli_usage_error(cmd, "update: give an IMAGE or --catalog DIR");
-	return 0;
+	return a->ensure ? ensure_args(cmd, a) : 0;
 }
 
 static void progress(void *ctx, const char *line)
 {
 	fprintf(stderr, "%s: update: %s\n", cli_prog, line);
+}
+
+/*
+ * For configuration managers: whether the run changed the host, or would.
+ * A module this run lost changed the host; one found lost did not.
+ */
+static void json_changed(json_t *o, const struct update_args *a, const struct update_result *r)
+{
+	enum update_outcome v = r->outcome;
+	bool lost_here = v == UPDATE_LOST && r->nr_attempts;
+
+	json_object_set_new(o, "changed", json_boolean(v == UPDATE_UPDATED || lost_here));
+	json_object_set_new(o, "would_change", json_boolean(v == UPDATE_UPDATED ||
+							    v == UPDATE_DRY_RUN));
+	json_object_set_new(o, "check", json_boolean(a->o.check));
+	json_object_set_new(o, "ensure", a->ensure ? json_string(a->ensure) : json_null());
 }
 
 static int print_json(const struct update_args *a, const struct update_result *r)
@@ -306,6 +376,7 @@ static int print_json(const struct update_args *a, const struct update_result *r
 	if (!o || !att || !warn)
 		return cli_json_print(NULL);
 	json_object_set_new(o, "result", json_string(update_outcome_name(r->outcome)));
+	json_changed(o, a, r);
 	json_object_set_new(o, "from", r->from[0] ? json_string(r->from) : json_null());
 	json_object_set_new(o, "to", r->to[0] ? json_string(r->to) : json_null());
 	json_object_set_new(o, "reason", json_string(r->reason));
@@ -426,8 +497,8 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		goto out;
 	a->o.trusted_keys = (const uint8_t (*)[48])a->declared.hash;
 	a->o.nr_trusted_keys = a->declared.nr;
-	/* Safety rule 2: the lock is keyed to the directory that plays /sys. */
-	if (!a->o.dry_run) {
+	/* Safety rule 2: the lock is keyed to the directory that plays /sys (--check probes it). */
+	if (!a->o.dry_run || a->o.check) {
 		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));
 		if (ret) {
 			cli_err("update: %s: %s", c->root, strerror(-ret));

@@ -142,6 +142,21 @@ static int read_host(struct upd *u)
 	return 0;
 }
 
+/*
+ * --ensure X.Y.Z: the state asked for holds already, so nothing else is
+ * read (the image or catalogue may be gone from a host updated before).
+ */
+static int ensure_satisfied(struct upd *u)
+{
+	struct tdx_version want;
+
+	if (!u->o->ensure || !u->o->version || tdx_version_parse(u->o->version, &want) ||
+	    tdx_version_cmp(&want, &u->from))
+		return 0;
+	strcpy(u->r->to, u->r->from);
+	return upd_stop(u, UPDATE_CURRENT, "already running %s", u->r->from);
+}
+
 static int host_selector(struct upd *u, struct select_host *h)
 {
 	const struct update_opts *o = u->o;
@@ -341,7 +356,7 @@ static int check_target(struct upd *u, const struct select_host *h)
 	tdx_version_str(&u->target, u->r->to);
 	if (!u->facts.intact)
 		return upd_stop(u, UPDATE_REFUSED, "bad image: %s", u->facts.problem);
-	if (!tdx_version_cmp(&u->target, &u->from) && !u->o->reinstall)
+	if (!tdx_version_cmp(&u->target, &u->from) && (!u->o->reinstall || u->o->ensure))
 		return upd_stop(u, UPDATE_CURRENT, "already running %s", u->r->from);
 	if (!st->fw_name)
 		return upd_stop(u, UPDATE_REFUSED, "%s", st->reason);
@@ -479,6 +494,31 @@ static int hold_builds(struct upd *u)
 	return 0;
 }
 
+static bool dry(const struct upd *u)
+{
+	return u->o->dry_run || u->o->check;
+}
+
+/*
+ * --check: what a real run meets between its pre-checks and its first
+ * byte, read only. The host lock was probed at the start (take_host_lock).
+ */
+static int check_now(struct upd *u)
+{
+	unsigned int n;
+
+	if (upd_device_free(u, true))
+		return -1;
+	if (!u->o->lease_dir)
+		return 0;
+	n = count_builds(u->o->lease_dir);
+	if (n)
+		upd_warn(u, "%u TD build(s) in flight: a real run holds new builds and waits up "
+			 "to %llu ms for these (then busy, nothing changed)", n,
+			 (unsigned long long)(u->o->hold_timeout_us / 1000));
+	return 0;
+}
+
 static int load_target(struct upd *u, struct select_host *h)
 {
 	if (u->o->image || u->o->image_path)
@@ -493,8 +533,8 @@ static enum update_outcome run(struct upd *u)
 {
 	struct select_host h;
 
-	if (read_host(u) || load_catalog(u) || host_selector(u, &h) || load_target(u, &h) ||
-	    check_target(u, &h))
+	if (read_host(u) || ensure_satisfied(u) || load_catalog(u) || host_selector(u, &h) ||
+	    load_target(u, &h) || check_target(u, &h))
 		return u->r->outcome;
 	choose_formats(u);
 	upd_progress(u, "image format 0x%x: %s", u->formats[0], u->r->format_reason);
@@ -502,13 +542,31 @@ static enum update_outcome run(struct upd *u)
 		return u->r->outcome;
 	if (u->o->hold_refuse)
 		return upd_outcome(u, UPDATE_REFUSED, "%s", u->o->hold_refuse);
-	if (u->o->dry_run)
+	if (u->o->check && check_now(u))
+		return u->r->outcome;
+	if (dry(u))
 		return upd_outcome(u, UPDATE_DRY_RUN, "every pre-check passed: would install %s "
 				   "over %s as a v0x%x image (%s)", u->r->to, u->r->from,
 				   u->r->format, u->r->format_reason);
 	if (hold_builds(u))
 		return u->r->outcome;
 	return upd_upload(u);
+}
+
+/* --check: a held lock refuses as a real run would; the lock is never taken. */
+static int probe_host_lock(struct upd *u)
+{
+	char holder[HOST_LOCK_HOLDER_LEN] = "";
+	int ret = host_lock_probe(u->o->lock_path, holder, sizeof(holder));
+
+	if (ret == -EBUSY)
+		return upd_stop(u, UPDATE_REFUSED, "another update of this host is running: %s "
+				"holds %s; a real run would be refused, nothing was written",
+				holder, u->o->lock_path);
+	if (ret)
+		upd_warn(u, "cannot tell whether another update holds %s: %s", u->o->lock_path,
+			 strerror(-ret));
+	return 0;
 }
 
 /* Safety rule 2: one update per host; the lock covers the pre-checks too. */
@@ -520,6 +578,8 @@ static int take_host_lock(struct upd *u, int *fd)
 	*fd = -1;
 	if (!u->o->lock_path)
 		return 0;
+	if (u->o->check)
+		return probe_host_lock(u);
 	ret = host_lock_take(u->o->lock_path, u->o->lock_what, fd, holder, sizeof(holder));
 	if (ret == -EBUSY)
 		return upd_stop(u, UPDATE_REFUSED, "another update of this host is running: %s "

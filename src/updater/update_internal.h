@@ -37,6 +37,8 @@ void upd_progress(struct upd *u, const char *fmt, ...) __attribute__((format(pri
 /* Make u->sent the image in format fmt; refuses with the reason on failure. */
 int upd_prepare_format(struct upd *u, unsigned int fmt);
 
+/* upload.c: the device free before the first byte (probe: read only, for --check). */
+int upd_device_free(struct upd *u, bool probe);
 /* upload.c: the attempts, retries and the check afterwards. */
 enum update_outcome upd_upload(struct upd *u);
 

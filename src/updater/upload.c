@@ -122,9 +122,11 @@ static int wait_idle(struct upd *u, char *status, size_t size)
 
 /*
  * The device before our first write: 0 when free; else the outcome is set
- * (refused: someone's upload is open or running) and -1 returned.
+ * (refused: someone's upload is open or running) and -1 returned. A probe
+ * (--check) reads only: a stale upload --cancel-stale would cancel is a
+ * warning.
  */
-static int check_device_free(struct upd *u)
+int upd_device_free(struct upd *u, bool probe)
 {
 	char status[32], loading[8];
 	ssize_t n;
@@ -151,6 +153,11 @@ static int check_device_free(struct upd *u)
 			    "cancels it (the partial data is discarded, nothing reaches the "
 			    "module)");
 		return -1;
+	}
+	if (probe) {
+		upd_warn(u, "an upload is open (loading reads 1): a real run cancels it "
+			 "(--cancel-stale)");
+		return 0;
 	}
 	upd_warn(u, "cancelled a half-done upload (loading was 1)");
 	if (write_str(u, "loading", "-1")) {
@@ -339,7 +346,7 @@ enum update_outcome upd_upload(struct upd *u)
 	int ret;
 
 	u->rng = u->o->seed;
-	if (check_device_free(u))
+	if (upd_device_free(u, false))
 		return u->r->outcome;
 	u->t0 = sysfs_client_now_us(u->c);
 	deadline = u->t0 + u->o->retry_for_us;

@@ -379,6 +379,76 @@ static void test_from_catalog(void **state)
 }
 
 /*
+ * --ensure: a version as a state. Reached once; after that every run is
+ * current before the catalogue is read, so a catalogue gone (or one that
+ * dropped the version) does not turn a satisfied host into a failure.
+ */
+static void test_ensure(void **state)
+{
+	char *dir = fixture_dir();
+	struct run t;
+
+	fixture_json(dir, "{\"tdx_module_releases\": ["
+		     "{\"version\": \"1.5.24\", \"min_module_version_for_td_preserving\": \"1.5.01\","
+		     " \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x1\"},"
+		     "{\"version\": \"1.5.25\", \"min_module_version_for_td_preserving\": \"1.5.01\","
+		     " \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x1\"},"
+		     "{\"version\": \"1.5.30\", \"min_module_version_for_td_preserving\": \"1.5.01\","
+		     " \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x1\"}]}");
+	fixture_blob_of(dir, "1.5.24");
+	fixture_blob_of(dir, "1.5.25");
+	fixture_blob_of(dir, "1.5.30");
+	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
+	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
+	update_opts_init(&t.o);
+	t.o.catalog_dir = dir;
+	t.o.cpu_fms_set = true;
+	t.o.cpu_fms = 0x806f8;
+	t.o.image_format = 0x100;
+	t.o.trusted_keys = (const uint8_t (*)[48])tdxup_test_key_hash();
+	t.o.nr_trusted_keys = 1;
+	t.o.ensure = true;
+	t.o.version = "1.5.25";
+	/* Not the newest: that version's blob, with the advice as a warning. */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_string_equal(t.r.to, "1.5.25");
+	assert_int_equal(t.r.nr_warnings, 1);
+	assert_host_version(t.h, "1.5.25");
+	assert_int_equal(host_attempts(t.h), 1);
+	/* Again: current, nothing sent, nothing else read (no catalogue warning). */
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_CURRENT);
+	assert_string_equal(t.r.reason, "already running 1.5.25");
+	assert_string_equal(t.r.from, "1.5.25");
+	assert_string_equal(t.r.to, "1.5.25");
+	assert_int_equal(t.r.nr_warnings, 0);
+	/* --reinstall does not turn a state into an action. */
+	t.o.reinstall = true;
+	t.o.catalog_dir = "/nonexistent/tdxup-catalogue";
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_CURRENT);
+	assert_int_equal(host_attempts(t.h), 1);
+	/* Without --ensure the same options read the catalogue, and fail on it. */
+	t.o.ensure = false;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_int_equal(strncmp(t.r.reason, "catalogue: ", 11), 0);
+	/* A version below the running one is a downgrade, refused as always. */
+	t.o.ensure = true;
+	t.o.reinstall = false;
+	t.o.catalog_dir = dir;
+	t.o.version = "1.5.24";
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "1.5.24: not TD-preserving: older than the running "
+			    "1.5.25 (a downgrade)");
+	/* latest: the catalogue's choice, then current. */
+	t.o.version = NULL;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
+	assert_host_version(t.h, "1.5.30");
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_CURRENT);
+	assert_int_equal(host_attempts(t.h), 2);
+	tdx_host_destroy(t.h);
+	fixture_rm(dir);
+}
+
+/*
  * device-busy from a real TD build (v8): the update is refused while the
  * build window is open; the builder finishes during the client's back-off
  * (the clock hook stands for time passing) and the retry goes through.
@@ -464,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_already_current),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_from_catalog),
+		cmocka_unit_test(test_ensure),
 		cmocka_unit_test(test_busy_real_builder),
 	};
 

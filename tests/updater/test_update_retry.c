@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "tdxup/host_lock.h"
 #include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 #include "updater/catalog_fixture.h"
@@ -44,6 +46,7 @@ struct fake {
 	bool bad_offset;
 	char error[64];
 	unsigned int uploads, writes;
+	unsigned int all_writes;	/* every write, to any file */
 	char lines[16][256];
 	size_t nr_lines;
 };
@@ -118,6 +121,7 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 	struct fake *f = F(c);
 	size_t n;
 
+	f->all_writes++;
 	if (!strcmp(path, FW "/loading")) {
 		if (count == 1 && !memcmp(buf, "1", 1)) {
 			f->stale_loading = false;
@@ -354,6 +358,76 @@ static void test_stale_loading(void **state)
 	free(f);
 }
 
+/*
+ * --check: what a real run meets before its first byte, with its answer,
+ * and nothing written (not even the cancel a real run would make); the
+ * host lock is probed, never taken, so a real updater is never refused
+ * because of a check.
+ */
+static void test_check(void **state)
+{
+	char dir[] = "/tmp/tdxup-check-XXXXXX", path[64], holder[HOST_LOCK_HOLDER_LEN];
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+	int fd, fd2;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/host.lock", dir);
+	opts(&o, &i, f, 1);
+	o.check = true;
+	o.lock_path = path;
+	o.lock_what = "tdxup update";
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_DRY_RUN);
+	assert_int_equal(update_exit_code(r.outcome), 0);
+	assert_string_equal(r.reason, "every pre-check passed: would install 1.5.25 over 1.5.24 "
+			    "as a v0x100 image (--image-format 0x100)");
+	assert_int_equal(access(path, F_OK), -1);	/* no lock file made */
+	/* Another update holds the lock: refused, and it keeps the lock. */
+	assert_int_equal(host_lock_take(path, "other", &fd, NULL, 0), 0);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(update_exit_code(r.outcome), 3);
+	snprintf(holder, sizeof(holder), "another update of this host is running: pid %ld "
+		 "(other) since ", (long)getpid());
+	assert_int_equal(strncmp(r.reason, holder, strlen(holder)), 0);
+	assert_non_null(strstr(r.reason, "; a real run would be refused, nothing was written"));
+	assert_int_equal(host_lock_take(path, "x", &fd2, NULL, 0), -EBUSY);
+	/* The real run gives the same answer. */
+	o.check = false;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(update_exit_code(r.outcome), 3);
+	host_lock_drop(fd);
+	/* Someone's upload running: refused, as the real run. */
+	o.check = true;
+	f->foreign_reads = 2;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(strncmp(r.reason, "the fw_upload device is busy (status transferring)",
+				 50), 0);
+	/* A half-done upload: refused; with --cancel-stale, a warning, left as it is. */
+	f->foreign_reads = 0;
+	f->stale_loading = true;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_non_null(strstr(r.reason, "an upload is open (loading reads 1)"));
+	o.cancel_stale = true;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_DRY_RUN);
+	assert_int_equal(r.nr_warnings, 1);
+	assert_string_equal(r.warnings[0], "an upload is open (loading reads 1): a real run "
+			    "cancels it (--cancel-stale)");
+	assert_true(f->stale_loading);
+	assert_int_equal(f->all_writes, 0);
+	assert_int_equal(f->uploads, 0);
+	assert_string_equal(f->version, "1.5.24");
+	/* And the real run does what the check said. */
+	o.check = false;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
+	assert_int_equal(f->uploads, 1);
+	free(i.buf);
+	free(f);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_poll_limit(void **state)
 {
 	struct fake *f = fake_new();
@@ -459,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_busy_until_deadline),
 		cmocka_unit_test(test_foreign_upload),
 		cmocka_unit_test(test_stale_loading),
+		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_keep_updates),
 		cmocka_unit_test(test_poll_limit),
 		cmocka_unit_test(test_remaining_read_once),

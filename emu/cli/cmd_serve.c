@@ -6,7 +6,9 @@
  * builders and running TDs inside (emu/lab/workload.c). The log and the
  * summary are serve_log.c's.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "cli/serve.h"
 #include "emu/module_build.h"
 #include "emu/sysfs_fuse.h"
+#include "kernel/test_firmware.h"
 
 static void serve_usage(FILE *f)
 {
@@ -25,7 +28,7 @@ static void serve_usage(FILE *f)
 		"                   [--module X.Y.Z] [--seamldr X.Y.Z] [--updates-left N]\n"
 		"                   [--profile v8|mainline|detect] [--layout final|legacy]\n"
 		"                   [--workload SPEC] [--seed S] [--fault NAME[:N]]\n"
-		"                   [--stw-delay DURATION] [--json-log FILE]\n"
+		"                   [--stw-delay DURATION] [--json-log FILE] [--test-firmware]\n"
 		"       %1$s serve --stop DIR\n"
 		"\n"
 		"Boots an emulated TDX host and serves it on DIR with FUSE as a sysroot (the\n"
@@ -80,6 +83,11 @@ static void serve_usage(FILE *f)
 		"                       least this long (250ms, 2s...), as on a large host;\n"
 		"                       gives clients time to watch \"transferring\"\n"
 		"  --json-log FILE      also log events as JSON lines to FILE\n"
+		"  --test-firmware      also the kernel's fw_upload selftest driver (lib/\n"
+		"                       test_firmware.c): DIR/sys/devices/virtual/misc/\n"
+		"                       test_firmware/{upload_register,upload_unregister,\n"
+		"                       config_upload_name,upload_read}; each registered\n"
+		"                       device beneath it and as DIR/sys/class/firmware/NAME\n"
 		"  --debug              libfuse's request trace on stderr\n"
 		"\n"
 		"Each update attempt and its outcome is logged on stderr; on exit a summary\n"
@@ -97,7 +105,7 @@ static void serve_usage(FILE *f)
 enum {
 	OPT_MOUNT = 256, OPT_CPUS, OPT_PACKAGES, OPT_MODULE, OPT_SEAMLDR, OPT_UPDATES_LEFT,
 	OPT_PROFILE, OPT_LAYOUT, OPT_WORKLOAD, OPT_SEED, OPT_FAULT, OPT_JSON_LOG, OPT_DEBUG,
-	OPT_STW_DELAY, OPT_DETACH, OPT_LOG, OPT_STOP,
+	OPT_STW_DELAY, OPT_DETACH, OPT_LOG, OPT_STOP, OPT_TEST_FIRMWARE,
 };
 
 static const struct option serve_options[] = {
@@ -118,6 +126,7 @@ static const struct option serve_options[] = {
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "stop", required_argument, NULL, OPT_STOP },
+	{ "test-firmware", no_argument, NULL, OPT_TEST_FIRMWARE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,6 +137,7 @@ struct serve_args {
 	const char *log;
 	const char *stop;
 	bool detach;
+	bool test_firmware;
 	struct tdx_host_config hc;
 	struct workload_config wl;
 	bool has_workload, packages_set, debug;
@@ -245,6 +255,7 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct s
 	case OPT_STOP:		a->stop = arg; return 0;
 	case OPT_DETACH:	a->detach = true; return 0;
 	case OPT_DEBUG:		a->debug = true; return 0;
+	case OPT_TEST_FIRMWARE:	a->test_firmware = true; return 0;
 	case OPT_SEAMLDR:	return parse_seamldr(cmd, arg, &a->hc);
 	case OPT_CPUS:
 		ret = parse_uint(cmd, "cpus", arg, 1, 512, &v);
@@ -332,9 +343,37 @@ static bool can_allow_other(void)
 	return ok;
 }
 
+/* The first entry of dir other than . and .., in name (size >= 1); 0, or -errno. */
+static int first_entry(const char *dir, char *name, size_t size)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	name[0] = '\0';
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(name, size, "%s", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * DIR must be an existing empty directory that is no mount point: a FUSE
+ * mount over a live one would hide the first server's files from every
+ * new opener (its own clients included) without stopping it, and one over
+ * a non-empty directory would hide what was there.
+ */
 static int check_mount_dir(const char *dir)
 {
+	char real[PATH_MAX], entry[256];
 	struct stat st;
+	pid_t pid;
+	int ret;
 
 	if (stat(dir, &st)) {
 		if (errno == ENOTCONN)
@@ -346,6 +385,26 @@ static int check_mount_dir(const char *dir)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		cli_err("%s: not a directory", dir);
+		return -1;
+	}
+	if (realpath(dir, real) && serve_is_mount_point(real)) {
+		pid = serve_find_server(real);
+		if (pid)
+			cli_err("%s: already served by `%s serve` (PID %d); stop it first with "
+				"`%s serve --stop %s`", dir, cli_prog, (int)pid, cli_prog, dir);
+		else
+			cli_err("%s: already a mount point; serve wants an existing empty "
+				"directory", dir);
+		return -1;
+	}
+	ret = first_entry(dir, entry, sizeof(entry));
+	if (ret) {
+		cli_err("%s: cannot list it: %s", dir, strerror(-ret));
+		return -1;
+	}
+	if (entry[0]) {
+		cli_err("%s: not empty (it holds '%s'); serve wants an existing empty "
+			"directory", dir, entry);
 		return -1;
 	}
 	return 0;
@@ -423,6 +482,14 @@ static int serve_setup(struct serve *s, struct serve_args *a)
 	}
 	if (a->wl.leases)
 		a->wl.lease_dir = s->lease_dir;
+	if (a->test_firmware) {
+		s->tf = test_firmware_create(tdx_host_sysfs(s->h), NULL);
+		if (!s->tf) {
+			cli_err("cannot create the test_firmware device");
+			return -ENOMEM;
+		}
+		serve_log(s, "test_firmware: /sys/" TEST_FIRMWARE_DIR);
+	}
 	if (a->has_fault) {
 		tdx_host_inject(s->h, a->fault, a->fault_arg);
 		serve_log(s, "fault injected: %s (%u)", serve_fault_name(a->fault), a->fault_arg);
@@ -471,6 +538,8 @@ static int serve_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (s.h)
 		serve_summary(&s);
 	workload_free(s.wl);
+	/* Its uploads run on the host's tree: they go first (unregister joins them). */
+	test_firmware_destroy(s.tf);
 	tdx_host_destroy(s.h);
 	free(s.cpuinfo);
 	serve_state_remove(&s);

@@ -19,6 +19,7 @@
 struct serve {
 	struct tdx_host *h;
 	struct workload *wl;
+	struct test_firmware *tf;	/* --test-firmware, or NULL */
 	FILE *json;			/* --json-log, or NULL */
 	pthread_mutex_t lock;		/* one log line at a time */
 	struct timespec t0;
@@ -92,5 +93,9 @@ int serve_detach(const char *log_path, int *ready_fd);
 int serve_ready_watch(const char *mount, int fd);
 /* --stop DIR: SIGTERM the server of DIR and wait (bounded) until DIR is unmounted. */
 int serve_stop(const char *dir);
+/* real (a resolved path) is in this process's mount table. */
+bool serve_is_mount_point(const char *real);
+/* The PID of a `tdxup serve` whose --mount is real, or 0. */
+pid_t serve_find_server(const char *real);
 
 #endif /* TDXUP_CLI_SERVE_H */

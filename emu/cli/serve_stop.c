@@ -66,7 +66,7 @@ static void unescape(char *s)
 	*d = '\0';
 }
 
-static bool is_mount_point(const char *dir)
+bool serve_is_mount_point(const char *dir)
 {
 	char line[4096], *p, *mnt;
 	bool found = false;
@@ -165,6 +165,13 @@ static bool all_exited(const pid_t *pids, size_t n)
 	return true;
 }
 
+pid_t serve_find_server(const char *real)
+{
+	pid_t pids[MAX_SERVERS];
+
+	return find_servers(real, pids) ? pids[0] : 0;
+}
+
 int serve_stop(const char *dir)
 {
 	struct timespec tick = { .tv_nsec = POLL_MS * 1000000L };
@@ -181,13 +188,13 @@ int serve_stop(const char *dir)
 	n = find_servers(real, pids);
 	if (!n) {
 		cli_err("serve --stop %s: no `tdxup serve` of this user serves it%s", dir,
-			is_mount_point(real) ? " (still mounted: `fusermount3 -u -z DIR`)" : "");
+			serve_is_mount_point(real) ? " (still mounted: `fusermount3 -u -z DIR`)" : "");
 		return CLI_FAIL;
 	}
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], SIGTERM);
 	end = now_ms() + STOP_TIMEOUT_MS;
-	while (!all_exited(pids, n) || is_mount_point(real)) {
+	while (!all_exited(pids, n) || serve_is_mount_point(real)) {
 		if (now_ms() >= end) {
 			cli_err("serve --stop %s: still %s after %d s", dir,
 				all_exited(pids, n) ? "mounted" : "running",

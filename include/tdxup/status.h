@@ -34,6 +34,8 @@ struct tdx_sysfs_state {
 	char upload_status[32];		/* idle, receiving, ... */
 	int error_err;			/* -EBUSY while an upload runs */
 	char last_error[128];		/* "" or "<progress>:<error>" */
+	int loading_err;
+	bool loading;			/* loading reads 1: an upload is open */
 	bool update_available;
 	char reason[256];		/* why not, when not available */
 };

@@ -23,15 +23,17 @@ static void status_usage(FILE *f)
 		"\n"
 		"Show the TDX module's runtime-update state: module version, P-SEAMLDR\n"
 		"version, updates left, whether a runtime update is possible and why not,\n"
-		"the upload status and the last upload error. Only the documented files\n"
-		"are read (devices/faux/tdx_host, class/firmware/tdx_module); the v5-v7\n"
-		"legacy paths (tdx_host/seamldr/, seamldr_upload) when those are missing.\n"
+		"the upload status (and an upload left open) and the last upload error.\n"
+		"Only the documented files are read (devices/faux/tdx_host,\n"
+		"class/firmware/tdx_module); the v5-v7 legacy paths (tdx_host/seamldr/,\n"
+		"seamldr_upload) when those are missing.\n"
 		"P-SEAMLDR version and updates left are root-only files.\n"
 		"\n"
 		CLI_TARGET_HELP
 		"  --json         machine-readable: module_version, seamldr_version,\n"
 		"                 num_remaining_updates, update_available, reason (when not\n"
-		"                 available), upload_status, last_error (null: unreadable),\n"
+		"                 available), upload_status, upload_open (loading reads 1;\n"
+		"                 null: unreadable), last_error (null: unreadable),\n"
 		"                 kernel_release (null: unreadable)\n"
 		"\n"
 		"exit status: 0 a runtime update is possible; 1 no tdx_host device (the\n"
@@ -80,6 +82,10 @@ static void print_text(const struct tdx_sysfs_state *st, const struct cli_target
 		return;
 	printf("upload status:      %s\n", st->status_err ? errtext(st->status_err, e, sizeof(e)) :
 	       st->upload_status);
+	if (st->loading)
+		printf("upload open:        yes (loading reads 1): another writer's, or one a "
+		       "killed updater left half done; `%s update --cancel-stale` cancels it\n",
+		       cli_prog);
 	if (st->error_err)
 		printf("last error:         %s\n", st->error_err == -EBUSY ?
 		       "(not readable while an upload runs)" : errtext(st->error_err, e, sizeof(e)));
@@ -111,6 +117,8 @@ static int print_json(const struct tdx_sysfs_state *st, const struct cli_target 
 			    st->fw_name ? json_string(st->fw_name) : json_null());
 	json_object_set_new(o, "upload_status",
 			    st->status_err ? json_null() : json_string(st->upload_status));
+	json_object_set_new(o, "upload_open",
+			    st->loading_err ? json_null() : json_boolean(st->loading));
 	json_object_set_new(o, "last_error",
 			    st->error_err ? json_null() : json_string(st->last_error));
 	json_object_set_new(o, "kernel_release",

@@ -73,6 +73,8 @@ static void update_usage(FILE *f)
 		"                         is /sys; not with --sysroot\n"
 		"  --retry-for DURATION   device-busy retry window: 30s, 2m, 500ms... (60s)\n"
 		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
+		"  --chunk BYTES          bytes per write to data, 1..1048576 (65536); the\n"
+		"                         kernel takes any size at any offset\n"
 		"  --seed N               jitter seed, for a reproducible schedule (default:\n"
 		"                         time and pid; printed with --json)\n"
 		"  --image-format 0x100|0x200\n"
@@ -208,6 +210,12 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 			return cli_usage_error(cmd, "update: --hold-timeout: bad duration '%s'", arg);
 		a->hold_timeout_set = true;
 		return 0;
+	case 'z':
+		if (cli_parse_u64(arg, &v) || !v || v > 1024 * 1024)
+			return cli_usage_error(cmd, "update: --chunk: 1 to 1048576 bytes, not '%s'",
+					       arg);
+		o->chunk = (size_t)v;
+		return 0;
 	case 'K':
 		if (cli_parse_u64(arg, &v) || v > UINT16_MAX)
 			return cli_usage_error(cmd, "update: --keep-updates: a count, not '%s'", arg);
@@ -258,6 +266,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "sysroot", required_argument, NULL, 'o' },
 		{ "retry-for", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "chunk", required_argument, NULL, 'z' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "image-format", required_argument, NULL, 'F' },
 		{ "cpu-fms", required_argument, NULL, 'f' },

@@ -68,7 +68,7 @@ int tdx_read_remaining(struct sysfs_client *c, uint32_t *n)
 
 static void read_upload(struct sysfs_client *c, struct tdx_sysfs_state *st)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], buf[8];
 	ssize_t n;
 
 	tdx_fw_path(st, "status", path, sizeof(path));
@@ -78,6 +78,11 @@ static void read_upload(struct sysfs_client *c, struct tdx_sysfs_state *st)
 	n = sysfs_client_read_str(c, path, st->last_error, sizeof(st->last_error));
 	/* -EBUSY unless idle (kernel.md 9). */
 	st->error_err = n < 0 ? (int)n : 0;
+	/* An open upload (a writer's, or one a killed updater left) blocks the next. */
+	tdx_fw_path(st, "loading", path, sizeof(path));
+	n = sysfs_client_read_str(c, path, buf, sizeof(buf));
+	st->loading_err = n < 0 ? (int)n : 0;
+	st->loading = n > 0 && !strcmp(buf, "1");
 }
 
 static void find_fw(struct sysfs_client *c, struct tdx_sysfs_state *st)
@@ -132,7 +137,7 @@ int tdx_sysfs_state_read(struct sysfs_client *c, struct tdx_sysfs_state *st)
 	st->device = sysfs_client_is_dir(c, TDX_HOST_DIR);
 	if (!st->device) {
 		st->version_err = st->seamldr_err = st->remaining_err = -ENODEV;
-		st->status_err = st->error_err = -ENODEV;
+		st->status_err = st->error_err = st->loading_err = -ENODEV;
 		snprintf(st->reason, sizeof(st->reason),
 			 "no %s device: TDX is not enabled or the kernel lacks the tdx_host "
 			 "driver", TDX_HOST_DIR);
@@ -148,7 +153,7 @@ int tdx_sysfs_state_read(struct sysfs_client *c, struct tdx_sysfs_state *st)
 	if (st->fw_name) {
 		read_upload(c, st);
 	} else {
-		st->status_err = st->error_err = -ENODEV;
+		st->status_err = st->error_err = st->loading_err = -ENODEV;
 	}
 	decide(st);
 	return 0;

@@ -256,6 +256,10 @@ void tdx_sysroot_no_device_reason(const struct tdx_sysroot *t, char *buf, size_t
 	else if (ret == -ENOENT && t->dir[0] && !real)
 		snprintf(buf, size, "no %s: %s is no sysroot (tdxup serve --mount DIR makes "
 			 "one)", t->sysfs, t->dir);
+	else if (ret == -ENOTCONN)
+		snprintf(buf, size, "%s: %s: a dead FUSE mount, its server is gone (killed?); "
+			 "the host's state cannot be read (`fusermount3 -u -z %s` clears it)",
+			 t->sysfs, strerror(-ret), t->dir[0] ? t->dir : t->sysfs);
 	else if (ret < 0)
 		snprintf(buf, size, "%s: %s", t->sysfs, strerror(-ret));
 	else if (!ret)

@@ -27,6 +27,7 @@ struct upd {
 	uint64_t rng;
 	struct lease_hold hold;
 	bool held;
+	bool started;				/* this attempt's loading=0 was taken */
 	char blockers[256];			/* builds still in flight at a timed-out hold */
 };
 

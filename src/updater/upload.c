@@ -186,6 +186,7 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		snprintf(err, len, IN_PROGRESS ":%s", status);
 		return -EAGAIN;
 	}
+	u->started = false;
 	ret = write_str(u, "loading", "1");
 	if (ret)
 		return ret;
@@ -205,13 +206,34 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		snprintf(err, len, IN_PROGRESS);
 		return -EAGAIN;
 	}
-	if (!ret)
+	if (!ret) {
+		u->started = true;
 		ret = wait_idle(u, status, sizeof(status));
+	}
 	if (ret)
 		return ret;
 	/* error is -EBUSY unless idle; another upload may have started since. */
 	n = read_str(u, "error", err, len);
 	return n < 0 ? (int)n : 0;
+}
+
+/*
+ * The files stopped answering. Before loading=0 nothing reached the module;
+ * after it the kernel runs the update on its own, so only a fresh look at
+ * the host can tell what happened (ENOTCONN: the sysroot's server is gone).
+ */
+static enum update_outcome io_error(struct upd *u, int ret)
+{
+	const char *gone = ret == -ENOTCONN ? " (the sysfs server is gone: a dead mount)" : "";
+
+	if (!u->started)
+		return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error before the upload started: "
+				   "%s%s; loading=0 was never written, the module was not "
+				   "touched by this run", strerror(-ret), gone);
+	return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error after the upload started: %s%s; "
+			   "the kernel runs the update on its own, so whether the module was "
+			   "replaced, left or lost is unknown: check `tdxup status`",
+			   strerror(-ret), gone);
 }
 
 static void record(struct upd *u, const char *err, uint64_t start)
@@ -368,8 +390,7 @@ enum update_outcome upd_upload(struct upd *u)
 					   "FUSE mount): refusing to write; nothing was written",
 					   u->st.fw_name);
 		if (ret && ret != -EAGAIN)
-			return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error during the upload: %s",
-					   strerror(-ret));
+			return io_error(u, ret);
 		if (!ret && !err[0])
 			return after_success(u);
 		if (ret == -EAGAIN)

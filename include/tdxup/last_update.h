@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The record of the last update run, for monitoring (`tdxup status
- * --textfile`, docs/fleet.md). Every run that is not a dry run, refused
- * or not, replaces SYSROOT/run/tdxup/last-update.json while it still holds
- * the host lock: its result, when it ended, from and to, and the
+ * --textfile`, docs/fleet.md). Every update_run() that is not a dry run
+ * and got the host lock, refused by a pre-check or not, replaces
+ * SYSROOT/run/tdxup/last-update.json while it still holds that lock: its result, when it ended, from and to, and the
  * device-busy rejections it met, added to a running total.
  *
  * Under run/, not var/lib/ (a choice, inferred): a runtime update does not

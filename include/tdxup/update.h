@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tdxup/attest.h"
 #include "tdxup/duration.h"
 #include "tdxup/sysfs_client.h"
 
@@ -60,6 +61,12 @@ struct update_opts {
 	const char *version;
 	bool cpu_fms_set;		/* else CPUID.1.EAX of this CPU */
 	uint32_t cpu_fms;
+	/*
+	 * Where the run is recorded (tdxup/last_update.h): NULL, beside the
+	 * sysfs root when it is a directory named sys (last_update_path); ""
+	 * nowhere. A dry run is never recorded.
+	 */
+	const char *state_path;
 	/* Safety overrides: honoured only with accept_td_loss (select.h). */
 	bool allow_debug;
 	const uint8_t (*forced_keys)[48];
@@ -153,6 +160,11 @@ struct update_result {
 	bool held_builds;
 	uint64_t hold_wait_ms;
 	unsigned int builds_waited;
+	/* device-busy answers met, all of them (attempts keeps the first few). */
+	unsigned int busy_rejections;
+	/* After UPDATE_UPDATED: what the host now reports (tdxup/attest.h). */
+	bool has_attestation;
+	struct tdx_attestation attestation;
 };
 
 /* Run it. Returns the outcome (also in r->outcome). */

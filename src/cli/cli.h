@@ -124,4 +124,14 @@ json_t *cli_json_hexnum(uint64_t v, int digits);
 /* Print v (indented, keys in insertion order) and a newline; takes the reference. */
 int cli_json_print(json_t *v);
 
+struct tdx_attestation;
+/*
+ * The attestation values as verifier allowlists take them (`image inspect
+ * --attestation --json`, update's "attestation"): mrseam, mrsignerseam
+ * (null when unknown) and its note, signer, seam_svn {major, minor},
+ * tee_tcb_svn_prefix (minor byte then major, hex), module_version (null
+ * when NULL).
+ */
+json_t *cli_json_attestation(const struct tdx_attestation *a, const char *module_version);
+
 #endif /* TDXUP_CLI_H */

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "tdxup/attest.h"
 #include "tdxup/image.h"
 #include "tdxup/seamldr_abi.h"
 
@@ -274,4 +275,19 @@ int cli_json_print(json_t *v)
 	}
 	fputc('\n', stdout);
 	return CLI_OK;
+}
+
+json_t *cli_json_attestation(const struct tdx_attestation *a, const char *module_version)
+{
+	return json_pack("{s:o, s:o, s:s, s:s, s:{s:i, s:i}, s:o, s:o}",
+			 "mrseam", cli_json_hex(a->mrseam, sizeof(a->mrseam)),
+			 "mrsignerseam", a->mrsignerseam_known ?
+				cli_json_hex(a->mrsignerseam, sizeof(a->mrsignerseam)) : json_null(),
+			 "mrsignerseam_note", tdx_signer_mrsigner_note(a->signer),
+			 "signer", tdx_signer_name(a->signer),
+			 "seam_svn", "major", a->seam_svn_major, "minor", a->seam_svn_minor,
+			 "tee_tcb_svn_prefix", cli_json_hex(a->tee_tcb_svn_prefix,
+							    sizeof(a->tee_tcb_svn_prefix)),
+			 "module_version", module_version ? json_string(module_version) :
+				json_null());
 }

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "cli/cmd_image.h"
+#include "tdxup/attest.h"
 #include "tdxup/catalog.h"
 #include "tdxup/image.h"
 #include "tdxup/measure.h"
@@ -200,21 +201,118 @@ static void print_desc(const struct module_build *b, bool have)
 	printf("  hv/min/nodg:      %u/%u/%u\n", b->module_hv, b->min_update_hv, b->no_downgrade);
 }
 
+/* The values, or why there are none (attest_err), for text and JSON. */
+struct inspect_attest {
+	struct tdx_attestation a;
+	char err[256];
+	bool ok;
+	char version[24];		/* the emulated build's, "" for a real blob */
+};
+
+static void print_attestation(const struct inspect_attest *ia)
+{
+	const struct tdx_attestation *a = &ia->a;
+	char hex[2 * SHA384_DIGEST_SIZE + 1];
+
+	if (!ia->ok) {
+		printf("attestation:        none: %s\n", ia->err);
+		return;
+	}
+	printf("attestation:\n");
+	hex_encode(a->mrseam, SHA384_DIGEST_SIZE, hex);
+	printf("  MRSEAM:           %s\n", hex);
+	if (a->mrsignerseam_known) {
+		hex_encode(a->mrsignerseam, SHA384_DIGEST_SIZE, hex);
+		printf("  MRSIGNERSEAM:     %s\n", hex);
+	} else {
+		printf("  MRSIGNERSEAM:     unknown\n");
+	}
+	printf("                    (%s)\n", tdx_signer_mrsigner_note(a->signer));
+	printf("  SEAM SVN:         major %u, minor %u\n", a->seam_svn_major, a->seam_svn_minor);
+	printf("  TEE_TCB_SVN:      %02x%02x... (byte 0 minor, byte 1 major)\n",
+	       a->tee_tcb_svn_prefix[0], a->tee_tcb_svn_prefix[1]);
+}
+
+static json_t *attestation_json(const struct inspect_attest *ia)
+{
+	return ia->ok ? cli_json_attestation(&ia->a, ia->version[0] ? ia->version : NULL) :
+			json_null();
+}
+
+static int inspect_args(const struct cli_cmd *cmd, int argc, char **argv, bool *json,
+			bool *attest)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "attestation", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		if (c == 'h')
+			return cli_help(cmd);
+		if (c == 'j')
+			*json = true;
+		else if (c == 'a')
+			*attest = true;
+		else
+			return CLI_USAGE;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cmd, "image inspect: expected one FILE");
+	return -1;
+}
+
+/* --attestation: the values alone, or an error (exit 1) when there are none. */
+static int print_attestation_only(const struct image_file *f, const struct inspect_attest *ia,
+				  bool json)
+{
+	if (!ia->ok) {
+		cli_err("%s: no attestation values: %s", f->path, ia->err);
+		return CLI_FAIL;
+	}
+	if (json)
+		return cli_json_print(attestation_json(ia));
+	print_attestation(ia);
+	return CLI_OK;
+}
+
+static int print_inspect(const struct image_file *f, const struct module_build *desc,
+			 bool have_desc, const struct inspect_attest *ia, bool json)
+{
+	json_t *o;
+
+	if (!json) {
+		print_header(f);
+		print_sigstruct(f);
+		print_attestation(ia);
+		print_desc(desc, have_desc);
+		return CLI_OK;
+	}
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "file", f->path, "header", header_json(f),
+		      "sigstruct", sigstruct_json(f), "attestation", attestation_json(ia),
+		      "emulated_build", have_desc ? desc_json(desc) : json_null());
+	if (o && !ia->ok)
+		json_object_set_new(o, "attestation_error", json_string(ia->err));
+	return cli_json_print(o);
+}
+
 int image_inspect(const struct cli_cmd *cmd, int argc, char **argv)
 {
+	struct inspect_attest ia = { .ok = false };
 	struct module_build desc;
+	bool json = false, attest = false, have_desc;
 	struct image_file f;
 	const uint8_t *mod;
-	bool json, have_desc;
 	size_t mod_len;
 	int ret;
 
-	ret = cli_getopt_json_only(cmd, argc, argv, &json);
+	ret = inspect_args(cmd, argc, argv, &json, &attest);
 	if (ret >= 0)
 		return ret;
-	if (argc - optind != 1)
-		return cli_usage_error(cmd, "image inspect: expected one FILE");
-
 	ret = image_load(&f, argv[optind]);
 	if (ret == -EINVAL)
 		cli_err("%s: not a valid TDX-BLOB image: %s", f.path, f.err);
@@ -224,18 +322,14 @@ int image_inspect(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	mod = module_bytes(&f, &mod_len);
 	have_desc = !module_desc_decode(mod, mod_len, &desc);
-	if (json) {
-		ret = cli_json_print(json_pack("{s:s, s:o, s:o, s:o}", "file", f.path,
-					       "header", header_json(&f),
-					       "sigstruct", sigstruct_json(&f),
-					       "emulated_build",
-					       have_desc ? desc_json(&desc) : json_null()));
-	} else {
-		print_header(&f);
-		print_sigstruct(&f);
-		print_desc(&desc, have_desc);
-		ret = CLI_OK;
-	}
+	if (have_desc)
+		snprintf(ia.version, sizeof(ia.version), "%u.%u.%02u", desc.major, desc.minor,
+			 desc.update);
+	ia.ok = !tdx_attestation_from_image(f.buf, f.len, &ia.a, ia.err, sizeof(ia.err));
+	if (attest)
+		ret = print_attestation_only(&f, &ia, json);
+	else
+		ret = print_inspect(&f, &desc, have_desc, &ia, json);
 	free(f.buf);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/status_fleet.h"
 #include "cli/target.h"
 #include "tdxup/status.h"
 
@@ -20,6 +21,7 @@ static void status_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %1$s status [--sysroot DIR | --sysfs ROOT] [--json]\n"
+		"                    [--textfile DIR [--catalog DIR]] [--nfd-features FILE]\n"
 		"\n"
 		"Show the TDX module's runtime-update state: module version, P-SEAMLDR\n"
 		"version, updates left, whether a runtime update is possible and why not,\n"
@@ -35,6 +37,23 @@ static void status_usage(FILE *f)
 		"                 available), upload_status, upload_open (loading reads 1;\n"
 		"                 null: unreadable), last_error (null: unreadable),\n"
 		"                 kernel_release (null: unreadable)\n"
+		"  --textfile DIR write DIR/tdxup.prom for node_exporter's textfile collector\n"
+		"                 (a temporary file in DIR, fsync, rename): module and\n"
+		"                 P-SEAMLDR versions (info), updates left, tdxup_tdx_module_up\n"
+		"                 (0: version unreadable, e.g. the module lost), the last\n"
+		"                 `update` run's result and time and the device-busy\n"
+		"                 rejections seen (from SYSROOT/run/tdxup/last-update.json,\n"
+		"                 which every update run that is not a dry run writes)\n"
+		"  --catalog DIR  with --textfile: tdxup_tdx_module_update_available, 1 when\n"
+		"                 `select`'s choice from the catalogue is newer than the\n"
+		"                 running module\n"
+		"  --nfd-features FILE\n"
+		"                 write FILE (atomically) for Node Feature Discovery's local\n"
+		"                 source: tdx-module-version.full, .major, .minor, .revision\n"
+		"                 (empty when the version is unreadable)\n"
+		"With --textfile or --nfd-features nothing is printed unless --json is\n"
+		"given, and the exit status says whether the files were written: 0\n"
+		"written, 1 not (the host's state is in the files).\n"
 		"\n"
 		"exit status: 0 a runtime update is possible; 1 no tdx_host device (the\n"
 		"message says whether DIR/sys is empty or lacks it); 2 usage; 3 a runtime\n"
@@ -132,9 +151,13 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "sysfs", required_argument, NULL, 's' },
 		{ "sysroot", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "nfd-features", required_argument, NULL, 'n' },
+		{ "catalog", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct status_fleet sf = { NULL };
 	struct cli_target ct = { 0 };
 	struct tdx_sysfs_state st;
 	struct sysfs_client c;
@@ -153,6 +176,15 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 't':
+			sf.textfile_dir = optarg;
+			break;
+		case 'n':
+			sf.nfd_file = optarg;
+			break;
+		case 'c':
+			sf.catalog_dir = optarg;
+			break;
 		case 'h':
 			return cli_help(cmd);
 		default:
@@ -161,12 +193,19 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "status: unexpected argument '%s'", argv[optind]);
+	if (sf.catalog_dir && !sf.textfile_dir)
+		return cli_usage_error(cmd, "status: --catalog goes with --textfile");
 	ret = cli_target_setup(cmd, &ct, &c);
 	if (ret)
 		return ret;
 	ret = tdx_sysfs_state_read(&c, &st);
 	if (ret)
 		tdx_sysroot_no_device_reason(&ct.t, st.reason, sizeof(st.reason));
+	if (sf.textfile_dir || sf.nfd_file) {
+		if (json)
+			print_json(&st, &ct);
+		return status_fleet_write(&sf, &ct, ret ? NULL : &st);
+	}
 	if (json)
 		print_json(&st, &ct);
 	else if (ret)

@@ -405,6 +405,9 @@ static int print_json(const struct update_args *a, const struct update_result *r
 		json_array_append_new(warn, json_string(r->warnings[i]));
 	json_object_set_new(o, "warnings", warn);
 	json_object_set_new(o, "seed", json_integer((json_int_t)a->o.seed));
+	/* What the host now reports, for the verifiers' allowlists (docs/fleet.md). */
+	json_object_set_new(o, "attestation", r->has_attestation ?
+			    cli_json_attestation(&r->attestation, r->to) : json_null());
 	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:b, s:I, s:I}",
 		"decision", a->hold.refuse ? "refuse" : a->hold.hold ? "hold" : "none",
 		"why", a->hold.why, "held", r->held_builds,

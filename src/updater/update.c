@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tdxup/host_lock.h"
 #include "tdxup/image.h"
+#include "tdxup/last_update.h"
 #include "tdxup/select.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sysroot.h"
@@ -591,6 +593,38 @@ static int take_host_lock(struct upd *u, int *fd)
 	return 0;
 }
 
+/*
+ * Monitoring's record of the run (tdxup/last_update.h), written under the
+ * host lock so the running totals never lose a run. A failure to record
+ * is reported, never turned into a failed update.
+ */
+static void record_run(struct upd *u)
+{
+	const char *path = u->o->state_path;
+	char buf[PATH_MAX];
+	int ret;
+
+	if (u->o->dry_run || u->r->outcome == UPDATE_DRY_RUN || (path && !*path))
+		return;
+	if (!path) {
+		if (last_update_path(u->c->root, buf, sizeof(buf)))
+			return;
+		path = buf;
+	}
+	ret = last_update_record(path, u->r, (int64_t)time(NULL));
+	if (ret)
+		upd_warn(u, "cannot record the run in %s: %s", path, strerror(-ret));
+}
+
+static void attest_result(struct upd *u)
+{
+	struct update_result *r = u->r;
+
+	if (r->outcome == UPDATE_UPDATED)
+		r->has_attestation = !tdx_attestation_from_image(u->img, u->len,
+								 &r->attestation, NULL, 0);
+}
+
 enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,
 			       struct update_result *r)
 {
@@ -606,6 +640,8 @@ enum update_outcome update_run(struct sysfs_client *c, const struct update_opts 
 	/* Builds resume only once the outcome is known: the upload has ended. */
 	if (u.held)
 		lease_release(&u.hold);
+	attest_result(&u);
+	record_run(&u);
 	host_lock_drop(lock_fd);
 	if (u.sent != u.img)
 		free(u.sent);

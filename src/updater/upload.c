@@ -398,6 +398,7 @@ enum update_outcome upd_upload(struct upd *u)
 					   "device (%s) between our attempts; stopped, nothing of "
 					   "ours reached the module", err);
 		if (error_is(err, ERR_DEVICE_BUSY)) {
+			u->r->busy_rejections++;
 			if (!back_off(u, &delay, deadline, err))
 				return give_up_busy(u, err);
 			if (module_gone(u))

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's update state for fleet tools (docs/fleet.md): the Prometheus
+ * text format for node_exporter's textfile collector, and a Node Feature
+ * Discovery local-source feature file. Both are built as text here and
+ * written atomically by the caller (tdxup/atomic_file.h).
+ */
+#ifndef TDXUP_METRICS_H
+#define TDXUP_METRICS_H
+
+#include <stdbool.h>
+
+#include "tdxup/last_update.h"
+#include "tdxup/status.h"
+
+#define METRICS_TEXTFILE_NAME	"tdxup.prom"
+
+struct metrics_input {
+	const struct tdx_sysfs_state *st;	/* NULL: no tdx_host device */
+	/* From a catalogue (status --catalog): its choice is newer than running. */
+	bool catalog_checked;
+	bool update_available;
+	const struct last_update *last;		/* NULL: no run recorded */
+};
+
+/*
+ * The textfile, malloc'ed (NULL: out of memory). Every metric has HELP
+ * and TYPE lines; a value that cannot be read is left out, except
+ * tdxup_tdx_module_up, which is 0 then (ENXIO: the module is lost).
+ */
+char *metrics_textfile(const struct metrics_input *in);
+
+/*
+ * The NFD feature file, malloc'ed: the running module's version as labels
+ * after the kernel-version pattern (tdx-module-version.full, .major,
+ * .minor, .revision). Nothing else: NFD leaves the slow P-SEAMLDR files
+ * alone, and so do these labels. No version readable (st NULL: no
+ * tdx_host device): an empty file, so NFD removes the labels.
+ */
+char *metrics_nfd_features(const struct tdx_sysfs_state *st);
+
+#endif /* TDXUP_METRICS_H */

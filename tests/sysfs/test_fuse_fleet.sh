@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Fleet outputs against `tdxup serve` (docs/fleet.md): `status --textfile`
+# (node_exporter's textfile collector; exact content and `promtool check
+# metrics`) and `--nfd-features` before and after an update that met
+# device-busy, the run's record SYSROOT/run/tdxup/last-update.json, update's
+# "attestation" (the image's, as `image inspect --attestation --json` says),
+# a lost module (tdxup_tdx_module_up 0), no device, and usage errors.
+# Exit 77 at the end when promtool (Debian package prometheus) is absent:
+# everything else has run by then.
+set -euo pipefail
+
+TDXUP=${1:?usage: $0 path/to/tdxup}
+# shellcheck source=fuse_lib.bash
+. "$(dirname "$0")/fuse_lib.bash"
+fuse_usable
+
+tx() {
+	local want=$1 rc=0
+	shift
+	timeout 300 "$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$want" ] ||
+		{ cat "$TMP/out" "$TMP/err" >&2; fail "tdxup $* exited $rc, not $want"; }
+}
+json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+PROMTOOL=$(command -v promtool || true)
+promcheck() {
+	[ -n "$PROMTOOL" ] || return 0
+	"$PROMTOOL" check metrics <"$1" >"$TMP/promtool" 2>&1 ||
+		{ cat "$TMP/promtool" >&2; fail "promtool check metrics: $1"; }
+	[ ! -s "$TMP/promtool" ] || { cat "$TMP/promtool" >&2; fail "promtool complained: $1"; }
+}
+same() { diff -u "$1" "$2" >&2 || fail "$3 differs (- want, + got)"; }
+
+IMG=$TMP/tdx_module_1.5.25.blob
+make_image 1.5.25 "$IMG"
+CAT=$TMP/cat
+mkdir -p "$CAT/joined_files/1.5"
+for v in 1.5.24 1.5.25; do
+	make_image $v "$CAT/joined_files/1.5/tdx_module_$v.blob"
+done
+rel() { printf '{"version": "%s", "min_module_version_for_td_preserving": "1.5.01",
+ "min_seamldr_versions": ["1.5.00"], "tdx_feature0": "0x40002"}' "$1"; }
+printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s, %s]}\n' \
+	"$(rel 1.5.24)" "$(rel 1.5.25)" >"$CAT/mapping_file.json"
+TF=$TMP/textfile
+mkdir -p "$TF"
+
+# want_prom VERSION REMAINING AVAILABLE [RESULT TIMESTAMP RUNS BUSY]
+want_prom() {
+	local up=1 r
+	[ "$1" = lost ] && up=0
+	echo "# HELP tdxup_tdx_module_up 1 if the TDX module's version is readable; 0 if not (no tdx_host device, or ENXIO: the module is lost and the TDs with it)."
+	echo "# TYPE tdxup_tdx_module_up gauge"
+	echo "tdxup_tdx_module_up $up"
+	if [ $up = 1 ]; then
+		echo "# HELP tdxup_tdx_module_info The running TDX module's version."
+		echo "# TYPE tdxup_tdx_module_info gauge"
+		echo "tdxup_tdx_module_info{version=\"$1\",major=\"1\",minor=\"5\",update=\"${1##*.}\"} 1"
+	fi
+	echo "# HELP tdxup_seamldr_info The P-SEAMLDR's version."
+	echo "# TYPE tdxup_seamldr_info gauge"
+	echo 'tdxup_seamldr_info{version="1.5.01",major="1",minor="5",update="1"} 1'
+	echo "# HELP tdxup_tdx_module_remaining_updates Runtime module updates the P-SEAMLDR still allows (num_remaining_updates)."
+	echo "# TYPE tdxup_tdx_module_remaining_updates gauge"
+	echo "tdxup_tdx_module_remaining_updates $2"
+	echo "# HELP tdxup_runtime_update_possible 1 if the kernel offers a runtime module update now (fw_upload device present, updates left)."
+	echo "# TYPE tdxup_runtime_update_possible gauge"
+	echo "tdxup_runtime_update_possible $up"
+	if [ "$3" != - ]; then
+		echo "# HELP tdxup_tdx_module_update_available 1 if the catalogue's choice for this host is newer than the running module."
+		echo "# TYPE tdxup_tdx_module_update_available gauge"
+		echo "tdxup_tdx_module_update_available $3"
+	fi
+	echo "# HELP tdxup_update_runs_total tdxup update runs recorded since the record was created (dry runs excluded)."
+	echo "# TYPE tdxup_update_runs_total counter"
+	echo "tdxup_update_runs_total ${6:-0}"
+	echo "# HELP tdxup_update_busy_rejections_total device-busy answers (a TD build or migration in flight) met by tdxup update runs."
+	echo "# TYPE tdxup_update_busy_rejections_total counter"
+	echo "tdxup_update_busy_rejections_total ${7:-0}"
+	[ $# -gt 3 ] || return 0
+	echo "# HELP tdxup_last_update_result Result of the last tdxup update run: 1 for the result it had."
+	echo "# TYPE tdxup_last_update_result gauge"
+	for r in updated current refused busy failed lost error; do
+		echo "tdxup_last_update_result{result=\"$r\"} $([ "$r" = "$4" ] && echo 1 || echo 0)"
+	done
+	echo "# HELP tdxup_last_update_timestamp_seconds When the last tdxup update run ended, in seconds since the epoch."
+	echo "# TYPE tdxup_last_update_timestamp_seconds gauge"
+	echo "tdxup_last_update_timestamp_seconds $5"
+}
+want_nfd() {
+	printf 'tdx-module-version.full=%s\ntdx-module-version.major=1\n' "$1"
+	printf 'tdx-module-version.minor=5\ntdx-module-version.revision=%s\n' "${1##*.}"
+}
+
+# ---- before: 1.5.24, a newer module in the catalogue, no run recorded ----
+start_server fleet --module 1.5.24 --workload builders=2,pages=64,running=2,gap=50ms,hold=busy
+STATE=$MNT/run/tdxup/last-update.json
+tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
+eq "stdout without --json" "$(cat "$TMP/out")" ""
+want_prom 1.5.24 16 1 >"$TMP/want"
+same "$TMP/want" "$TF/tdxup.prom" "textfile before the update"
+promcheck "$TF/tdxup.prom"
+want_nfd 1.5.24 >"$TMP/want"
+same "$TMP/want" "$TF/tdx.features" "NFD features before the update"
+eq "only the two files (no temporary left)" "$(ls -A "$TF" | tr '\n' ' ')" "tdx.features tdxup.prom "
+[ ! -e "$STATE" ] || fail "a run recorded before any update"
+INODE=$(stat -c %i "$TF/tdxup.prom")
+
+# ---- the update: device-busy first (hold=busy), then installed ----
+T0=$(date +%s)
+tx 0 update "$IMG" --sysroot "$MNT" --image-format 0x100 --retry-for 120s --hold-builds off --json
+T1=$(date +%s)
+cp "$TMP/out" "$TMP/update.json"
+eq "result" "$(json "$TMP/update.json" 'j["result"]')" updated
+eq "first attempt" "$(json "$TMP/update.json" 'j["attempts"][0]["error"]')" transferring:device-busy
+BUSY=$(json "$TMP/update.json" 'j["nr_attempts"] - 1')
+tx 0 image inspect "$IMG" --attestation --json
+cp "$TMP/out" "$TMP/attest.json"
+eq "update's attestation is the image's" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attestation"] == json.load(open(sys.argv[2])))' "$TMP/update.json" "$TMP/attest.json")" True
+eq "mrseam is the seamhash" "$(json "$TMP/attest.json" 'j["mrseam"]')" \
+	"$("$TDXUP" image inspect "$IMG" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sigstruct"]["seamhash"])')"
+eq "tee_tcb_svn_prefix" "$(json "$TMP/attest.json" 'j["tee_tcb_svn_prefix"]')" 0e01
+eq "module_version" "$(json "$TMP/attest.json" 'j["module_version"]')" 1.5.25
+
+# The record, written under the host lock.
+eq "recorded result" "$(json "$STATE" 'j["result"], j["from"], j["to"]')" "updated 1.5.24 1.5.25"
+eq "recorded busy" "$(json "$STATE" 'j["busy_rejections"], j["busy_rejections_total"], j["runs_total"]')" \
+	"$BUSY $BUSY 1"
+TS=$(json "$STATE" 'j["timestamp"]')
+[ "$TS" -ge "$T0" ] && [ "$TS" -le "$T1" ] || fail "timestamp $TS not within [$T0, $T1]"
+[ "$BUSY" -ge 1 ] || fail "no device-busy counted"
+
+tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
+want_prom 1.5.25 15 0 updated "$TS" 1 "$BUSY" >"$TMP/want"
+same "$TMP/want" "$TF/tdxup.prom" "textfile after the update"
+promcheck "$TF/tdxup.prom"
+want_nfd 1.5.25 >"$TMP/want"
+same "$TMP/want" "$TF/tdx.features" "NFD features after the update"
+[ "$(stat -c %i "$TF/tdxup.prom")" != "$INODE" ] || fail "textfile rewritten in place, not renamed"
+
+# A second run: current; the totals go on, the busy count does not grow.
+tx 0 update "$IMG" --sysroot "$MNT" --hold-builds off
+eq "recorded second run" "$(json "$STATE" 'j["result"], j["busy_rejections"], j["busy_rejections_total"], j["runs_total"]')" \
+	"current 0 $BUSY 2"
+# A dry run is not recorded.
+tx 0 update --catalog "$CAT" --sysroot "$MNT" --hold-builds off --dry-run
+eq "dry run not recorded" "$(json "$STATE" 'j["runs_total"]')" 2
+TS=$(json "$STATE" 'j["timestamp"]')
+tx 0 status --sysroot "$MNT" --textfile "$TF" --json
+eq "--json still prints" "$(json "$TMP/out" 'j["module_version"]')" 1.5.25
+want_prom 1.5.25 15 - current "$TS" 2 "$BUSY" >"$TMP/want"
+same "$TMP/want" "$TF/tdxup.prom" "textfile after a current run, no --catalog"
+promcheck "$TF/tdxup.prom"
+stop_server
+
+# ---- a lost module: up 0, no version, no NFD labels ----
+start_server lost --module 1.5.24 --fault sys-update
+STATE=$MNT/run/tdxup/last-update.json
+tx 6 update "$IMG" --sysroot "$MNT" --hold-builds off
+TS=$(json "$STATE" 'j["timestamp"]')
+eq "recorded lost" "$(json "$STATE" 'j["result"], j["runs_total"]')" "lost 1"
+tx 0 status --sysroot "$MNT" --textfile "$TF" --nfd-features "$TF/tdx.features"
+want_prom lost 15 - lost "$TS" 1 0 >"$TMP/want"
+same "$TMP/want" "$TF/tdxup.prom" "textfile of a lost module"
+promcheck "$TF/tdxup.prom"
+eq "NFD file of a lost module" "$(stat -c %s "$TF/tdx.features")" 0
+# --catalog cannot judge without a version: left out, said, still written.
+tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT"
+grep -qF "tdxup_tdx_module_update_available left out" "$TMP/err" || fail "no word on --catalog"
+same "$TMP/want" "$TF/tdxup.prom" "textfile of a lost module with --catalog"
+stop_server
+
+# ---- no tdx_host device: up 0 and nothing else of the host ----
+mkdir -p "$TMP/empty/sys"
+tx 0 status --sysroot "$TMP/empty" --textfile "$TF"
+cat >"$TMP/want" <<'PROM'
+# HELP tdxup_tdx_module_up 1 if the TDX module's version is readable; 0 if not (no tdx_host device, or ENXIO: the module is lost and the TDs with it).
+# TYPE tdxup_tdx_module_up gauge
+tdxup_tdx_module_up 0
+# HELP tdxup_runtime_update_possible 1 if the kernel offers a runtime module update now (fw_upload device present, updates left).
+# TYPE tdxup_runtime_update_possible gauge
+tdxup_runtime_update_possible 0
+# HELP tdxup_update_runs_total tdxup update runs recorded since the record was created (dry runs excluded).
+# TYPE tdxup_update_runs_total counter
+tdxup_update_runs_total 0
+# HELP tdxup_update_busy_rejections_total device-busy answers (a TD build or migration in flight) met by tdxup update runs.
+# TYPE tdxup_update_busy_rejections_total counter
+tdxup_update_busy_rejections_total 0
+PROM
+same "$TMP/want" "$TF/tdxup.prom" "textfile without a device"
+promcheck "$TF/tdxup.prom"
+# A damaged record: said, and left out.
+mkdir -p "$TMP/empty/run/tdxup"
+echo '{"result": 3}' >"$TMP/empty/run/tdxup/last-update.json"
+tx 0 status --sysroot "$TMP/empty" --textfile "$TF"
+grep -qF "not a tdxup last-update record; the last-update metrics are left out" "$TMP/err" ||
+	fail "damaged record not reported"
+same "$TMP/want" "$TF/tdxup.prom" "textfile with a damaged record"
+
+# ---- usage and write errors ----
+tx 2 status --sysroot "$TMP/empty" --catalog "$CAT"
+tx 1 status --sysroot "$TMP/empty" --textfile "$TMP/nonexistent"
+grep -qF "$TMP/nonexistent/tdxup.prom: No such file or directory" "$TMP/err" || fail "no write error"
+
+[ -n "$PROMTOOL" ] || skip "promtool not installed (Debian package prometheus): exact contents checked, format not"
+echo "PASS"

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The update run's record (src/updater/last_update.c), the atomic writer
+ * under it, and the NFD feature text (src/updater/metrics.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tdxup/atomic_file.h"
+#include "tdxup/image.h"
+#include "tdxup/last_update.h"
+#include "tdxup/metrics.h"
+
+static void test_path(void **state)
+{
+	char p[PATH_MAX];
+
+	assert_int_equal(last_update_path("/sys", p, sizeof(p)), 0);
+	assert_string_equal(p, "/run/tdxup/last-update.json");
+	assert_int_equal(last_update_path("/mnt/host/sys/", p, sizeof(p)), 0);
+	assert_string_equal(p, "/mnt/host/run/tdxup/last-update.json");
+	assert_int_equal(last_update_path("sys", p, sizeof(p)), 0);
+	assert_string_equal(p, "run/tdxup/last-update.json");
+	/* Not a sysroot's sysfs: nowhere to keep it. */
+	assert_int_equal(last_update_path("/tmp/fake-sysfs", p, sizeof(p)), -ENOENT);
+	assert_int_equal(last_update_path("/tmp/notsys", p, sizeof(p)), -ENOENT);
+	assert_int_equal(last_update_path("", p, sizeof(p)), -ENOENT);
+	assert_int_equal(last_update_path("/sys", p, 10), -ENAMETOOLONG);
+}
+
+static void result(struct update_result *r, enum update_outcome o, unsigned int busy)
+{
+	memset(r, 0, sizeof(*r));
+	r->outcome = o;
+	strcpy(r->from, "1.5.24");
+	strcpy(r->to, "1.5.25");
+	r->busy_rejections = busy;
+}
+
+/* The second run's record: its busy count, the totals of both runs. */
+#define RECORD_2000 \
+	"{\n  \"result\": \"updated\",\n  \"timestamp\": 2000,\n" \
+	"  \"from\": \"1.5.24\",\n  \"to\": \"1.5.25\",\n" \
+	"  \"busy_rejections\": 2,\n  \"busy_rejections_total\": 7,\n" \
+	"  \"runs_total\": 2\n}\n"
+
+static void test_record_totals(void **state)
+{
+	char dir[] = "/tmp/tdxup-lu-XXXXXX", path[PATH_MAX], err[128];
+	struct update_result r;
+	struct last_update lu;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run/tdxup/last-update.json", dir);
+	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -ENOENT);
+	result(&r, UPDATE_BUSY, 5);
+	assert_int_equal(last_update_record(path, &r, 1000), 0);
+	result(&r, UPDATE_UPDATED, 2);
+	assert_int_equal(last_update_record(path, &r, 2000), 0);
+	assert_int_equal(read_file(path, &buf, &len), 0);
+	assert_int_equal(len, strlen(RECORD_2000));
+	assert_memory_equal(buf, RECORD_2000, len);
+	free(buf);
+	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), 0);
+	assert_string_equal(lu.result, "updated");
+	assert_int_equal(lu.timestamp, 2000);
+	assert_int_equal(lu.busy_rejections, 2);
+	assert_int_equal(lu.busy_rejections_total, 7);
+	assert_int_equal(lu.runs_total, 2);
+	/* A damaged record restarts the totals rather than blocking the record. */
+	assert_int_equal(write_file(path, (const uint8_t *)"{\"result\": 1}", 13), 0);
+	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "not a tdxup last-update record");
+	result(&r, UPDATE_LOST, 0);
+	assert_int_equal(last_update_record(path, &r, 3000), 0);
+	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), 0);
+	assert_string_equal(lu.result, "lost");
+	assert_int_equal(lu.busy_rejections_total, 0);
+	assert_int_equal(lu.runs_total, 1);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/run/tdxup", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The replacement is a new file renamed over the old, with the mode asked. */
+static void test_atomic_write(void **state)
+{
+	char dir[] = "/tmp/tdxup-aw-XXXXXX", path[PATH_MAX];
+	struct stat a, b;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.prom", dir);
+	assert_int_equal(atomic_write_file(path, "one\n", 4, 0644), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(atomic_write_file(path, "two!\n", 5, 0600), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_not_equal(a.st_ino, b.st_ino);
+	assert_int_equal(b.st_mode & 0777, 0600);
+	assert_int_equal(read_file(path, &buf, &len), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "two!\n", 5);
+	free(buf);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/missing/x.prom", dir);
+	assert_int_equal(atomic_write_file(path, "x", 1, 0644), -ENOENT);
+	assert_int_equal(atomic_write_file("", "x", 1, 0644), -EINVAL);
+	assert_int_equal(rmdir(dir), 0);	/* no temporary file left behind */
+}
+
+static void test_nfd(void **state)
+{
+	struct tdx_sysfs_state st = { .module = { 1, 5, 6 } };
+	char *t = metrics_nfd_features(&st);
+
+	/* full is the kernel's text; the parts are numbers. */
+	assert_string_equal(t, "tdx-module-version.full=1.5.06\ntdx-module-version.major=1\n"
+			    "tdx-module-version.minor=5\ntdx-module-version.revision=6\n");
+	free(t);
+	st.version_err = -ENXIO;
+	t = metrics_nfd_features(&st);
+	assert_string_equal(t, "");
+	free(t);
+	t = metrics_nfd_features(NULL);
+	assert_string_equal(t, "");
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_record_totals),
+		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_nfd),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -101,6 +101,9 @@ td_xml td3 | hook td3 prepare begin -
 pid=$("$TDXUP" lease list --json --sysroot "$ROOT" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["builds"][0]["pid"])')
 kill -9 "$pid"
+# The kernel drops the lock when the process is gone: wait for that (bounded).
+gone() { local st; st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0; st=${st##*) }; [ "${st:0:1}" = Z ]; }
+until_ok gone "$pid"
 run 0 lease hold --timeout 0 --sysroot "$ROOT" -- true
 [ "$(ids)" = "" ] || fail "a dead holder's build is still listed: '$(ids)'"
 

@@ -69,15 +69,16 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double percentile_ms(uint64_t *v, unsigned int n, double p)
+/* Nearest rank: the smallest value with at least pct% of them at or below it. */
+static double percentile_ms(uint64_t *v, unsigned int n, unsigned int pct)
 {
 	unsigned int i;
 
 	if (!n)
 		return NAN;
 	qsort(v, n, sizeof(*v), cmp_u64);
-	i = (unsigned int)ceil(p * n) - 1;
-	return v[i < n ? i : n - 1] / 1e3;
+	i = (n * pct + 99) / 100;
+	return v[i ? i - 1 : 0] / 1e3;
 }
 
 static void config(struct lab_config *cfg, const struct occupancy *o, enum kernel_profile prof,
@@ -157,8 +158,8 @@ int main(int argc, char **argv)
 
 				if (run_cell(o, profiles[pi].profile, pol, seeds, &c))
 					return 1;
-				p50 = percentile_ms(c.times_us, c.ok, 0.50);
-				p99 = percentile_ms(c.times_us, c.ok, 0.99);
+				p50 = percentile_ms(c.times_us, c.ok, 50);
+				p99 = percentile_ms(c.times_us, c.ok, 99);
 				printf("occupancy=%.2f profile=%s policy=%s success=%.3f p50_ms=%.1f "
 				       "p99_ms=%.1f wrong_mrtds=%u measured=%.3f busy=%u runs=%u\n",
 				       o->target, profiles[pi].name, policies[pol],

@@ -81,7 +81,8 @@ static ssize_t fake_read(struct sysfs_client *c, const char *path, char *buf, si
 		return -f->err;
 	/* The contract: at most size - 1 bytes, NUL-terminated. */
 	n = f->len < size - 1 ? f->len : size - 1;
-	memcpy(buf, f->data, n);
+	if (n)
+		memcpy(buf, f->data, n);
 	buf[n] = '\0';
 	return (ssize_t)n;
 }

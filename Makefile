@@ -7,8 +7,9 @@ JOBS ?= 2
 BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS ?= --output-on-failure --timeout 900
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check check-plain check-asan check-tsan bench deb clean
+.PHONY: all deps build run check check-plain check-asan check-tsan fuzz bench deb clean
 
 all: build
 
@@ -42,6 +43,14 @@ check-tsan:
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --test-dir build-tsan -j$(JOBS) $(CTEST_FLAGS)
 
+# Every fuzz target with libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS each
+# over a copy of its seed corpora (docs/fuzzing.md); a finding fails.
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DTDXUP_SANITIZE=fuzzer >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_targets
+	scripts/fuzz-run build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	./$(BUILD)/bench/measure
 	./$(BUILD)/bench/update
@@ -52,4 +61,4 @@ deb:
 	JOBS=$(JOBS) scripts/check-deb $(CURDIR)/build-deb
 
 clean:
-	rm -rf build build-asan build-tsan build-deb
+	rm -rf build build-asan build-tsan build-fuzz build-deb

@@ -145,5 +145,13 @@ int lab_print_compare_json(FILE *f, const struct lab_config *cfg,
 
 /* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */
 int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen);
+/*
+ * The same on text already read, errors named after name. On success the
+ * strings in cfg point into *root, which the caller keeps while it uses cfg
+ * and then json_decref()s; on failure cfg is unchanged and there is no root.
+ */
+struct json_t;
+int lab_scenario_parse(const char *name, const char *text, size_t len, struct lab_config *cfg,
+		       struct json_t **root, char *err, size_t errlen);
 
 #endif /* TDXUP_LAB_LAB_H */

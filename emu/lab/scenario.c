@@ -168,12 +168,45 @@ static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
 	return -ENOENT;
 }
 
-int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen)
+int lab_scenario_parse(const char *name, const char *text, size_t len, struct lab_config *cfg,
+		       struct json_t **rootp, char *err, size_t errlen)
 {
 	struct lab_config tmp;
 	json_error_t jerr;
 	const char *key;
 	json_t *root, *v;
+
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d: %s", name, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return fail(err, errlen, name, "not a JSON object", NULL);
+	}
+	/* Parse into a copy: a rejected file changes nothing. */
+	tmp = *cfg;
+	json_object_foreach(root, key, v) {
+		int ret = parse_field(key, v, &tmp);
+
+		if (ret) {
+			/* key belongs to root: report before letting go of it. */
+			fail(err, errlen, name,
+			     ret == -ENOENT ? "unknown field" : "bad value for field", key);
+			json_decref(root);
+			return -EINVAL;
+		}
+	}
+	*cfg = tmp;
+	*rootp = root;
+	return 0;
+}
+
+int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen)
+{
+	struct lab_config tmp = *cfg;
+	json_t *root;
 	uint8_t *text;
 	size_t slot, len;
 	int rr;
@@ -185,29 +218,10 @@ int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_
 			 strerror(-rr));
 		return -EINVAL;
 	}
-	root = json_loadb((const char *)text, len, 0, &jerr);
+	rr = lab_scenario_parse(path, (const char *)text, len, &tmp, &root, err, errlen);
 	free(text);
-	if (!root) {
-		snprintf(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return fail(err, errlen, path, "not a JSON object", NULL);
-	}
-	/* Parse into a copy: a rejected file changes nothing. */
-	tmp = *cfg;
-	json_object_foreach(root, key, v) {
-		int ret = parse_field(key, v, &tmp);
-
-		if (ret) {
-			/* key belongs to root: report before letting go of it. */
-			fail(err, errlen, path,
-			     ret == -ENOENT ? "unknown field" : "bad value for field", key);
-			json_decref(root);
-			return -EINVAL;
-		}
-	}
+	if (rr)
+		return rr;
 	for (slot = 0; slot < sizeof(loaded) / sizeof(loaded[0]) && loaded[slot]; slot++)
 		;
 	if (slot == sizeof(loaded) / sizeof(loaded[0])) {

@@ -108,6 +108,15 @@ struct catalog {
 int catalog_load(const char *dir, struct catalog **out, char *err, size_t errlen);
 void catalog_free(struct catalog *cat);
 
+/*
+ * The mapping_file.json part of catalog_load on text already read: fills
+ * cat->releases (cat zeroed, or as catalog_load leaves it before the scan),
+ * errors named after file. 0 or -EINVAL; catalog_free releases what was
+ * filled either way.
+ */
+int catalog_parse_mapping(struct catalog *cat, const char *file, const char *text, size_t len,
+			  char *err, size_t errlen);
+
 const struct catalog_blob *catalog_find_blob(const struct catalog *cat,
 					     const struct tdx_version *v);
 const struct catalog_release *catalog_find_release(const struct catalog *cat,

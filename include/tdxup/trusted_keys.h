@@ -29,6 +29,12 @@ struct trusted_keys {
  */
 int trusted_keys_load(const char *dir, struct trusted_keys *tk, char *err, size_t errlen);
 
+/*
+ * One file's text (len bytes, NUL-terminated at text[len], split in place),
+ * appended to tk; errors named "name:LINE". 0 or -EINVAL.
+ */
+int trusted_keys_parse(const char *name, char *text, size_t len, struct trusted_keys *tk,
+		       char *err, size_t errlen);
 /* "sysroot/etc/tdxup/trusted-keys.d" into out; 0 or -ENAMETOOLONG. */
 int trusted_keys_dir(const char *sysroot, char *out, size_t size);
 

@@ -222,19 +222,35 @@ static int parse_releases(struct catalog *cat, json_t *root, struct jctx *j)
 	return 0;
 }
 
+int catalog_parse_mapping(struct catalog *cat, const char *file, const char *text, size_t len,
+			  char *err, size_t errlen)
+{
+	struct jctx j = { .file = file, .err = err, .errlen = errlen };
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line > 0)
+			return fail(err, errlen, "%s: invalid JSON at line %d column %d: %s", file,
+				    jerr.line, jerr.column, jerr.text);
+		return fail(err, errlen, "%s: %s", file, jerr.text);
+	}
+	ret = parse_releases(cat, root, &j);
+	json_decref(root);
+	return ret;
+}
+
 static int load_mapping(struct catalog *cat, char *err, size_t errlen)
 {
-	struct jctx j = { .err = err, .errlen = errlen };
-	json_error_t jerr;
 	uint8_t *text;
 	char *path;
-	json_t *root;
 	size_t len;
 	int ret;
 
 	if (asprintf(&path, "%s/%s", cat->dir, MAPPING_FILE) < 0)
 		return fail(err, errlen, "out of memory");
-	j.file = path;
 	/* read_file: a regular file, bounded; a FIFO must not hang the load. */
 	ret = read_file(path, &text, &len);
 	if (ret) {
@@ -243,19 +259,8 @@ static int load_mapping(struct catalog *cat, char *err, size_t errlen)
 		free(path);
 		return ret;
 	}
-	root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
+	ret = catalog_parse_mapping(cat, path, (const char *)text, len, err, errlen);
 	free(text);
-	if (!root) {
-		if (jerr.line > 0)
-			ret = fail(err, errlen, "%s: invalid JSON at line %d column %d: %s", path,
-				   jerr.line, jerr.column, jerr.text);
-		else
-			ret = fail(err, errlen, "%s: %s", path, jerr.text);
-		free(path);
-		return ret;
-	}
-	ret = parse_releases(cat, root, &j);
-	json_decref(root);
 	free(path);
 	return ret;
 }

@@ -99,24 +99,17 @@ out:
 	return ret;
 }
 
-static int load_file(const char *path, struct trusted_keys *tk, char *err, size_t errlen)
+int trusted_keys_parse(const char *name, char *text, size_t len, struct trusted_keys *tk,
+		       char *err, size_t errlen)
 {
-	char *buf = NULL, *line, *save = NULL;
+	char *line, *save = NULL;
 	unsigned int lineno = 0;
-	size_t len = 0;
-	int ret = slurp(path, &buf, &len);
 
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, ret == -EINVAL ? "not a regular file" :
-			 strerror(-ret));
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "%s: binary data, not key hashes", name);
 		return -EINVAL;
 	}
-	if (memchr(buf, '\0', len)) {
-		snprintf(err, errlen, "%s: binary data, not key hashes", path);
-		free(buf);
-		return -EINVAL;
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t l = strlen(line);
 
 		lineno++;
@@ -127,19 +120,32 @@ static int load_file(const char *path, struct trusted_keys *tk, char *err, size_
 		if (!l || line[0] == '#')
 			continue;
 		if (tk->nr >= TRUSTED_KEYS_MAX) {
-			snprintf(err, errlen, "%s:%u: more than %d trusted keys", path, lineno,
+			snprintf(err, errlen, "%s:%u: more than %d trusted keys", name, lineno,
 				 TRUSTED_KEYS_MAX);
-			ret = -EINVAL;
-			break;
+			return -EINVAL;
 		}
 		if (parse_hash(line, l, tk->hash[tk->nr])) {
 			snprintf(err, errlen, "%s:%u: not a key hash (96 hex digits: the SHA-384 "
-				 "of the sigstruct modulus)", path, lineno);
-			ret = -EINVAL;
-			break;
+				 "of the sigstruct modulus)", name, lineno);
+			return -EINVAL;
 		}
 		tk->nr++;
 	}
+	return 0;
+}
+
+static int load_file(const char *path, struct trusted_keys *tk, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = slurp(path, &buf, &len);
+
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, ret == -EINVAL ? "not a regular file" :
+			 strerror(-ret));
+		return -EINVAL;
+	}
+	ret = trusted_keys_parse(path, buf, len, tk, err, errlen);
 	free(buf);
 	return ret;
 }

@@ -118,3 +118,18 @@ upload() {
 make_image() {
 	"$TDXUP" image build --version "$1" -o "$2" >/dev/null || fail "image build $1"
 }
+
+# make_catalog DIR VERSION...: a catalogue in Intel's published layout of
+# emulated 1.5 builds (mapping_file.json and joined_files/1.5/*.blob).
+make_catalog() {
+	local dir=$1 v rels=""
+	shift
+	mkdir -p "$dir/joined_files/1.5"
+	for v in "$@"; do
+		make_image "$v" "$dir/joined_files/1.5/tdx_module_$v.blob"
+		rels+="${rels:+, }{\"version\": \"$v\", \"min_module_version_for_td_preserving\": \"1.5.01\",
+ \"min_seamldr_versions\": [\"1.5.00\"], \"tdx_feature0\": \"0x40002\"}"
+	done
+	printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s]}\n' "$rels" \
+		>"$dir/mapping_file.json"
+}

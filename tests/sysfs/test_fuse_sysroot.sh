@@ -25,14 +25,7 @@ has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; 
 IMG=$TMP/tdx_module_1.5.25.blob
 make_image 1.5.25 "$IMG"
 CAT=$TMP/cat
-mkdir -p "$CAT/joined_files/1.5"
-for v in 1.5.24 1.5.25; do
-	make_image $v "$CAT/joined_files/1.5/tdx_module_$v.blob"
-done
-rel() { printf '{"version": "%s", "min_module_version_for_td_preserving": "1.5.01",
- "min_seamldr_versions": ["1.5.00"], "tdx_feature0": "0x40002"}' "$1"; }
-printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s, %s]}\n' \
-	"$(rel 1.5.24)" "$(rel 1.5.25)" >"$CAT/mapping_file.json"
+make_catalog "$CAT" 1.5.24 1.5.25
 
 # ---- --detach: the mount answers when it returns; --stop waits for the end ----
 for run in 1 2 3 4 5; do

@@ -3,14 +3,29 @@
  * MRTD throughput of a TD build through the full SEAMCALL path, against raw
  * SHA-384 of the same bytes.
  *
- * Per page the host makes the SEAMCALLs KVM makes: TDH.MEM.PAGE.ADD, then 16
- * TDH.MR.EXTEND, on a booted emulated module. The module hashes one 128-byte
- * PAGE.ADD record and 16 x (128-byte EXTEND record + 256 data bytes): 6272
- * bytes per page. The baseline hashes exactly that byte stream with EVP
- * SHA-384 in one call, and the two digests must agree. The ratio shows what
- * the SEAMCALL path (dispatch, TD lookup, gating, SEPT walk, the hash state
- * unpacked from and packed into TDCS bytes on every leaf) costs on top of
- * the hashing itself.
+ * What is timed, per run:
+ *  - raw: one EVP SHA-384 call over the record stream the module hashes
+ *    (per page one 128-byte PAGE.ADD record, then 16 x (128-byte EXTEND
+ *    record + 256 data bytes): 6272 bytes, 49 blocks), held contiguously in
+ *    memory that was written before the first run and is re-read each run.
+ *  - granular: the same bytes from the same buffer, one EVP update per record
+ *    and per 256-byte chunk (the module's hashing granularity).
+ *  - mrtd: per page the SEAMCALLs KVM makes on a booted emulated module,
+ *    TDH.MEM.PAGE.ADD and then 16 TDH.MR.EXTEND, plus the final
+ *    TDH.MR.FINALIZE. This includes everything a leaf does besides hashing:
+ *    SEAMCALL entry (LP flags, fw_lock), dispatch, TD lookup and op_state
+ *    gating, the SEPT walk, the 4 KiB copy of PAGE.ADD, and the hash state
+ *    unpacked from and packed into TDCS bytes on every leaf.
+ * Not timed: TD creation, SEPT tables, page allocation and the writing of
+ * source content and targets (so first-touch page faults stay out; both the
+ * stream and the pages have been written once before their timed read).
+ * The MRTD must equal the raw digest, or the run fails.
+ *
+ * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall time:
+ * everything timed is single-threaded and CPU-bound, and on a shared
+ * machine wall time mostly measured how often the run was preempted (ratios
+ * ranged 0.70-1.46 between runs of the same build; with CPU time they
+ * agree to about 0.02).
  *
  * Usage: measure [PAGES [RUNS]]   (default 2048 pages, 5 runs; median taken)
  */
@@ -45,7 +60,7 @@ static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

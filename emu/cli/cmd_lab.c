@@ -240,6 +240,7 @@ static int check_trace(const char *path)
 
 static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct lab_opts *o)
 {
+	char err[256];
 	int c, ret = load_scenario(cmd, argc, argv, o);
 
 	if (ret)
@@ -257,16 +258,10 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct l
 	if (o->cfg.packages > o->cfg.cpus)
 		return cli_usage_error(cmd, "--packages (%u) exceeds --cpus (%u)", o->cfg.packages,
 				       o->cfg.cpus);
-	for (unsigned int i = 0; i < o->cfg.nr_faults; i++) {
-		const struct lab_fault *f = &o->cfg.faults[i];
-		bool on_cpu = f->kind == LAB_FAULT_INSTALL_RECOVERABLE ||
-			      f->kind == LAB_FAULT_INSTALL_UNRECOVERABLE ||
-			      f->kind == LAB_FAULT_LP_INIT || f->kind == LAB_FAULT_OFFLINE_CPU;
-
-		/* An injection on a CPU that does not exist would silently never fire. */
-		if (on_cpu && f->arg >= o->cfg.cpus)
-			return cli_usage_error(cmd, "scenario fault %u: CPU %u, but --cpus is %u",
-					       i, f->arg, o->cfg.cpus);
+	/* Faults that could not fire, sizes memory cannot hold: refused, named. */
+	if (lab_config_check(&o->cfg, err, sizeof(err))) {
+		cli_err("lab: %s", err);
+		return CLI_USAGE;
 	}
 	return check_trace(o->cfg.trace_path);
 }
@@ -277,7 +272,8 @@ static int run_one(struct lab_opts *o)
 	int err = lab_run(&o->cfg, &res);
 
 	if (err) {
-		cli_err("lab: the run could not be set up: %s", strerror(-err));
+		cli_err("lab: the run could not be set up: %s", res.verdict_reason[0] ?
+			res.verdict_reason : strerror(-err));
 		lab_result_free(&res);
 		return 3;
 	}

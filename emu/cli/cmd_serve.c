@@ -20,6 +20,7 @@
 #include "emu/module_build.h"
 #include "emu/sysfs_fuse.h"
 #include "kernel/test_firmware.h"
+#include "lab/lab.h"
 
 static void serve_usage(FILE *f)
 {
@@ -280,6 +281,7 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct s
 
 static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct serve_args *a)
 {
+	char err[192];
 	int c, ret;
 
 	cli_getopt_reset();
@@ -313,6 +315,17 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 	    a->fault != HOST_FAULT_RND_NO_ENTROPY && a->fault_arg >= a->hc.nr_cpus)
 		return cli_usage_error(cmd, "serve: --fault: CPU %u, but --cpus is %u",
 				       a->fault_arg, a->hc.nr_cpus);
+	/* TDH.SYS.UPDATE runs once, on CPU 0: a fault keyed to another never fires. */
+	if (a->has_fault && a->fault == HOST_FAULT_SYS_UPDATE && a->fault_arg)
+		return cli_usage_error(cmd, "serve: --fault sys-update takes no CPU: "
+				       "TDH.SYS.UPDATE runs once, on the lead CPU (CPU 0)");
+	/* A workload the emulated memory cannot hold would fail build by build. */
+	if (a->has_workload &&
+	    lab_memory_check(a->wl.builders, a->wl.pages, a->wl.running,
+			     SEAM_DEFAULT_PHYSMEM_FRAMES, err, sizeof(err))) {
+		cli_err("serve: --workload: %s", err);
+		return CLI_USAGE;
+	}
 	return 0;
 }
 

@@ -68,6 +68,8 @@ static int alloc_one_locked(struct physmem *pm, uint64_t *pa)
 		}
 		atomic_store(&pm->allocated[i], 1);
 		pm->nr_free--;
+		if (pm->nr_frames - 1 - pm->nr_free > pm->peak_used)
+			pm->peak_used = pm->nr_frames - 1 - pm->nr_free;
 		*pa = i << PAGE_SHIFT;
 		return 0;
 	}
@@ -153,6 +155,16 @@ uint64_t physmem_nr_free(struct physmem *pm)
 
 	pthread_mutex_lock(&pm->lock);
 	n = pm->nr_free;
+	pthread_mutex_unlock(&pm->lock);
+	return n;
+}
+
+uint64_t physmem_peak_used(struct physmem *pm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&pm->lock);
+	n = pm->peak_used;
 	pthread_mutex_unlock(&pm->lock);
 	return n;
 }

@@ -21,6 +21,7 @@ struct physmem {
 	pthread_mutex_t lock;		/* serialises alloc/free */
 	uint64_t next;			/* allocation cursor */
 	uint64_t nr_free;
+	uint64_t peak_used;		/* most frames ever handed out at once */
 };
 
 /* physmem_map(), inline. */

@@ -11,7 +11,7 @@
 #include "fw/seam_internal.h"
 #include "fw/tdx_module.h"
 
-#define DEFAULT_PHYSMEM_FRAMES	(1u << 16)	/* 256 MiB of address space */
+#define DEFAULT_PHYSMEM_FRAMES	SEAM_DEFAULT_PHYSMEM_FRAMES
 
 void seam_platform_config_init(struct seam_platform_config *cfg)
 {
@@ -236,6 +236,21 @@ bool seam_rdrand_fails(struct seam_platform *p)
 bool seam_fault_hit(struct seam_platform *p, enum seam_fault f, unsigned int lp)
 {
 	if (p->fault != f || p->fault_lp != lp)
+		return false;
+	p->fault = SEAM_FAULT_NONE;
+	return true;
+}
+
+/*
+ * INSTALL faults name the LP whose call arms them, not the last LP: the
+ * last LP does all the work, and which LP is last is the host's order
+ * (serial: CPU n-1; threads: whoever takes the lock last). Keyed to "the
+ * last LP" a fault would fire or not by that order; keyed to the flow the
+ * named LP took part in, it fires under every order.
+ */
+bool seam_install_fault_hit(struct seam_platform *p, enum seam_fault f)
+{
+	if (p->fault != f || p->fault_lp >= p->cfg.nr_lps || !p->install.called[p->fault_lp])
 		return false;
 	p->fault = SEAM_FAULT_NONE;
 	return true;

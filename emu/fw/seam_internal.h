@@ -102,6 +102,8 @@ struct seam_platform {
 bool seam_rdrand_fails(struct seam_platform *p);
 /* Consume the armed fault if it is f on lp. Call under fw_lock. */
 bool seam_fault_hit(struct seam_platform *p, enum seam_fault f, unsigned int lp);
+/* In the last LP's INSTALL work: f is armed and its LP called in this flow. */
+bool seam_install_fault_hit(struct seam_platform *p, enum seam_fault f);
 
 static inline struct pamt_entry *pamt_get(struct seam_platform *p, uint64_t pa)
 {

@@ -171,7 +171,7 @@ static uint64_t check_recoverable(struct seam_platform *p, unsigned int lp,
 		return SEAMLDR_EUNSUPCPU;
 	if (!(r->sig.module_type & SIGSTRUCT_MODULE_TYPE_DEBUG) && !r->sig.cpuid_table_size)
 		return SEAMLDR_EBADSIG;
-	if (seam_fault_hit(p, SEAM_FAULT_INSTALL_RECOVERABLE, lp))
+	if (seam_install_fault_hit(p, SEAM_FAULT_INSTALL_RECOVERABLE))
 		return SEAMLDR_ENOENTROPY;
 	if (r->sig.num_handoff_pages + 1 > SEAM_DATA_RGN_PAGES)
 		return SEAMLDR_ENOMEM;
@@ -276,7 +276,7 @@ static uint64_t install_module(struct seam_platform *p, unsigned int lp, struct 
 		goto fail_hash;
 	if (module_desc_decode(first, PAGE_SIZE, &build))
 		goto fail_reloc;
-	if (seam_fault_hit(p, SEAM_FAULT_INSTALL_UNRECOVERABLE, lp))
+	if (seam_install_fault_hit(p, SEAM_FAULT_INSTALL_UNRECOVERABLE))
 		goto fail_seamdb;
 	mod = tdx_module_create(p, &build, &si, p->nr_seamdb);
 	if (!mod)

@@ -127,7 +127,8 @@ int first_online_cpu(struct tdx_host *h)
 
 /*
  * Hotplug: takes the hotplug lock for writing. CPU 0 cannot go offline (as
- * on x86 without BSP hotplug); mainline also relies on it as lead CPU.
+ * on x86 without BSP hotplug); mainline also relies on it as lead CPU. The
+ * errno is inferred (-EBUSY): kernel.md names none for the boot CPU.
  */
 int cpu_set_online(struct tdx_host *h, unsigned int cpu, bool online)
 {

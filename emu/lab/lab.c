@@ -552,6 +552,9 @@ int lab_run(const struct lab_config *cfg, struct lab_result *res)
 	struct lab lab;
 	int err = lab_init(&lab, cfg, res);
 
+	/* Refused runs start nothing; the reason is the verdict's. */
+	if (!err)
+		err = lab_config_check(cfg, res->verdict_reason, sizeof(res->verdict_reason));
 	if (!err)
 		err = lease_setup(&lab);
 	if (!err)
@@ -563,6 +566,8 @@ int lab_run(const struct lab_config *cfg, struct lab_result *res)
 	if (!err && lab.trace)
 		err = write_trace(&lab);
 	res->end_us = lab_now_ns(&lab) / 1000;
+	if (lab.h)
+		res->mem_peak_frames = physmem_peak_used(seam_physmem(tdx_host_platform(lab.h)));
 	res->timeline = lab_timeline_text(&lab);
 	lease_teardown(&lab);
 	lab_fini(&lab);

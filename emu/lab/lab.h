@@ -117,6 +117,7 @@ struct lab_result {
 	bool held_builds;
 	uint64_t end_us;
 	uint64_t seamcalls;
+	uint64_t mem_peak_frames;	/* emulated memory frames in use at the peak */
 	struct lab_td tds[LAB_MAX_TDS];
 	unsigned int nr_tds;
 	struct lab_attempt attempts[LAB_MAX_ATTEMPTS];
@@ -124,6 +125,10 @@ struct lab_result {
 	char *timeline;			/* malloc'ed text, one event a line */
 };
 
+/*
+ * -EINVAL (or -ENOMEM for sizes the emulated memory cannot hold) with the
+ * reason in res->verdict_reason when lab_config_check refuses cfg.
+ */
 int lab_run(const struct lab_config *cfg, struct lab_result *res);
 void lab_result_free(struct lab_result *res);
 
@@ -142,6 +147,25 @@ void lab_print_compare(FILE *f, const struct lab_config *cfg,
 		       const struct lab_result res[LAB_COMPARE_RUNS]);
 int lab_print_compare_json(FILE *f, const struct lab_config *cfg,
 			   const struct lab_result res[LAB_COMPARE_RUNS]);
+
+/*
+ * Before a run (lab_check.c): faults that cannot fire on this host, under
+ * this driver or in this run, outcomes the driver cannot make
+ * deterministic, sizes the emulated memory cannot hold. 0, or -EINVAL /
+ * -ENOMEM with the reason in err.
+ */
+int lab_config_check(const struct lab_config *cfg, char *err, size_t len);
+/* A fault on its own: CPU 0 offline, a count of 0, an argument it does not take. */
+int lab_fault_check(const struct lab_fault *f, char *err, size_t len);
+const char *lab_fault_name(enum lab_fault_kind k);
+bool lab_fault_takes_cpu(enum lab_fault_kind k);
+bool lab_fault_takes_count(enum lab_fault_kind k);
+/* Emulated memory frames one TD of that many pages holds, and a whole run. */
+uint64_t lab_td_frames(unsigned int pages);
+uint64_t lab_frames_needed(unsigned int builders, unsigned int pages, unsigned int running);
+/* -ENOMEM naming both sizes when the run needs more than host_frames. */
+int lab_memory_check(unsigned int builders, unsigned int pages, unsigned int running,
+		     uint64_t host_frames, char *err, size_t len);
 
 /* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */
 int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen);

@@ -71,10 +71,17 @@ static void arm_faults(struct lab *lab, unsigned int round)
 		case LAB_FAULT_MIG_INTERRUPTED:
 			tdx_host_inject(lab->h, HOST_FAULT_MIG_INTERRUPTED, f->arg);
 			break;
-		case LAB_FAULT_OFFLINE_CPU:
-			if (!tdx_host_cpu_offline(lab->h, f->arg))
+		case LAB_FAULT_OFFLINE_CPU: {
+			/* lab_config_check refused what cannot go offline; say it if one did not. */
+			int err = tdx_host_cpu_offline(lab->h, f->arg);
+
+			if (err)
+				lab_note(lab, "host: CPU %u did not go offline: %s", f->arg,
+					 strerror(-err));
+			else
 				lab_note(lab, "host: CPU %u offline", f->arg);
 			break;
+		}
 		case LAB_FAULT_CORRUPT_IMAGE:
 			break;
 		}

@@ -51,44 +51,70 @@ static int get_uint(json_t *v, unsigned int max, unsigned int *out)
 	return 0;
 }
 
-static int parse_fault(json_t *f, struct lab_fault *out)
+/* The key a kind takes its argument under, or NULL: a wrong key is refused. */
+static const char *arg_key(enum lab_fault_kind k)
 {
-	const char *kind = NULL, *key;
+	if (lab_fault_takes_cpu(k))
+		return "cpu";
+	return lab_fault_takes_count(k) ? "count" : NULL;
+}
+
+static int parse_fault(json_t *f, struct lab_fault *out, char *why, size_t len)
+{
+	const char *kind = NULL, *key, *want;
 	json_t *v;
 	size_t i;
 
-	if (!json_is_object(f) || json_unpack(f, "{s:s}", "kind", &kind))
+	if (!json_is_object(f) || json_unpack(f, "{s:s}", "kind", &kind)) {
+		snprintf(why, len, "not an object with a \"kind\"");
 		return -EINVAL;
-	json_object_foreach(f, key, v)
-		if (strcmp(key, "kind") && strcmp(key, "cpu") && strcmp(key, "count") &&
-		    strcmp(key, "attempt"))
-			return -EINVAL;
+	}
 	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
 		if (!strcmp(kind, fault_names[i].name))
 			break;
-	if (i == sizeof(fault_names) / sizeof(fault_names[0]))
+	if (i == sizeof(fault_names) / sizeof(fault_names[0])) {
+		snprintf(why, len, "unknown kind \"%s\"", kind);
 		return -EINVAL;
+	}
 	memset(out, 0, sizeof(*out));
 	out->kind = fault_names[i].kind;
-	if ((v = json_object_get(f, "cpu")) && get_uint(v, 511, &out->arg))
-		return -EINVAL;
-	if ((v = json_object_get(f, "count")) && get_uint(v, 1000, &out->arg))
-		return -EINVAL;
-	if ((v = json_object_get(f, "attempt")) && get_uint(v, 64, &out->attempt))
-		return -EINVAL;
-	return 0;
+	want = arg_key(out->kind);
+	json_object_foreach(f, key, v) {
+		unsigned int max = !strcmp(key, "cpu") ? 511 : !strcmp(key, "count") ? 1000 : 64;
+
+		if (strcmp(key, "kind") && strcmp(key, "attempt") && (!want || strcmp(key, want))) {
+			snprintf(why, len, "%s takes %s%s%s, not \"%s\"", kind,
+				 want ? "\"" : "no CPU or count", want ? want : "",
+				 want ? "\"" : "", key);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "kind"))
+			continue;
+		if (get_uint(v, max, !strcmp(key, "attempt") ? &out->attempt : &out->arg)) {
+			snprintf(why, len, "%s: \"%s\" wants an integer from 0 to %u", kind, key, max);
+			return -EINVAL;
+		}
+	}
+	return lab_fault_check(out, why, len);
 }
 
-static int parse_faults(json_t *arr, struct lab_config *cfg)
+static int parse_faults(json_t *arr, struct lab_config *cfg, char *why, size_t len)
 {
 	size_t i;
 	json_t *f;
+	int n;
 
-	if (!json_is_array(arr) || json_array_size(arr) > LAB_MAX_FAULTS)
+	if (!json_is_array(arr) || json_array_size(arr) > LAB_MAX_FAULTS) {
+		snprintf(why, len, "an array of at most %u faults", LAB_MAX_FAULTS);
 		return -EINVAL;
-	json_array_foreach(arr, i, f)
-		if (parse_fault(f, &cfg->faults[i]))
+	}
+	json_array_foreach(arr, i, f) {
+		n = snprintf(why, len, "[%zu]: ", i);
+		if (n < 0 || (size_t)n >= len)
+			n = 0;
+		if (parse_fault(f, &cfg->faults[i], why + n, len - (size_t)n))
 			return -EINVAL;
+	}
 	cfg->nr_faults = (unsigned int)json_array_size(arr);
 	return 0;
 }
@@ -163,8 +189,6 @@ static int parse_field(const char *key, json_t *v, struct lab_config *cfg)
 			cfg->update_at_us = u;
 		return 0;
 	}
-	if (!strcmp(key, "faults"))
-		return parse_faults(v, cfg);
 	return -ENOENT;
 }
 
@@ -188,8 +212,17 @@ int lab_scenario_parse(const char *name, const char *text, size_t len, struct la
 	/* Parse into a copy: a rejected file changes nothing. */
 	tmp = *cfg;
 	json_object_foreach(root, key, v) {
-		int ret = parse_field(key, v, &tmp);
+		char why[192];
+		int ret;
 
+		if (!strcmp(key, "faults")) {
+			if (!parse_faults(v, &tmp, why, sizeof(why)))
+				continue;
+			snprintf(err, errlen, "%s: bad value for field: faults%s", name, why);
+			json_decref(root);
+			return -EINVAL;
+		}
+		ret = parse_field(key, v, &tmp);
 		if (ret) {
 			/* key belongs to root: report before letting go of it. */
 			fail(err, errlen, name,

@@ -58,6 +58,11 @@ usage_error "either --tdvf or --page" measure --tdvf a --page 0:b
 # anything is set up (the mount point is not even looked at).
 usage_error "--fault: CPU 8, but --cpus is 8" serve --mount "$TMP/nomnt" --fault install-recoverable:8
 usage_error "--fault: CPU 2, but --cpus is 2" serve --mount "$TMP/nomnt" --cpus 2 --fault lp-init:2
+usage_error "--fault sys-update takes no CPU" serve --mount "$TMP/nomnt" --fault sys-update:3
+# A workload the emulated memory cannot hold is refused, naming both sizes.
+run 2 serve --mount "$TMP/nomnt" --workload builders=32,pages=4096
+grep -qF "serve: --workload: 32 builder(s) of 4096 pages and 0 running TD(s) need 517 MiB of emulated memory, the host has 256 MiB" \
+	"$TMP/err" || fail "serve: no memory message: $(cat "$TMP/err")"
 [ ! -e "$TMP/x.img" ] || fail "a usage error wrote a file"
 
 echo "PASS"

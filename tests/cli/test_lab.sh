@@ -95,7 +95,21 @@ echo '{"faults": [{"kind": "sys-update", "extra": 1}]}' >"$TMP/badfault.json"
 run 2 lab --scenario "$TMP/badfault.json"
 echo '{"faults": [{"kind": "install-recoverable", "cpu": 8}]}' >"$TMP/nocpu.json"
 run 2 lab --scenario "$TMP/nocpu.json"
-grep -qF "CPU 8, but --cpus is 8" "$TMP/err" || fail "no message for a fault on a missing CPU"
+grep -qF "install-recoverable on CPU 8, but the host has 8 CPU(s)" "$TMP/err" ||
+	fail "no message for a fault on a missing CPU"
+# The boot CPU cannot go offline: refused at load, not silently ignored.
+echo '{"faults": [{"kind": "offline-cpu", "cpu": 0}]}' >"$TMP/cpu0.json"
+run 2 lab --scenario "$TMP/cpu0.json"
+grep -qF "faults[0]: offline-cpu: CPU 0 cannot go offline" "$TMP/err" ||
+	fail "no message for offline-cpu on CPU 0"
+# An outcome the threads driver cannot make deterministic is refused with its reason.
+run 2 lab --scenario "$TOP/examples/mainline-erratum.json" --driver threads
+grep -qF 'expect "erratum" needs the serial driver' "$TMP/err" || fail "erratum under threads"
+# Sizes beyond the emulated memory: refused at once, naming both sizes.
+run 2 lab --builders 32 --pages 2048
+grep -qF "32 builder(s) of 2048 pages and 2 running TD(s) need 261 MiB of emulated memory, the host has 256 MiB" \
+	"$TMP/err" || fail "no memory message: $(cat "$TMP/err")"
+[ ! -s "$TMP/out" ] || fail "a refused run printed a report"
 # An unwritable --trace is refused before the run, and creates nothing.
 run 2 lab --trace "$TMP/nodir/t.json"
 grep -qF -- "--trace $TMP/nodir/t.json" "$TMP/err" || fail "no message naming --trace"

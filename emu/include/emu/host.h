@@ -40,7 +40,7 @@ enum sysfs_layout {
 
 /* Faults a host can inject (one-shot unless said otherwise). */
 enum host_fault {
-	HOST_FAULT_INSTALL_RECOVERABLE,		/* P-SEAMLDR INSTALL fails early on CPU k */
+	HOST_FAULT_INSTALL_RECOVERABLE,		/* the INSTALL flow CPU k calls in fails early */
 	HOST_FAULT_INSTALL_UNRECOVERABLE,	/* ... after the module range is written */
 	HOST_FAULT_LP_INIT,			/* TDH.SYS.LP.INIT fails on CPU k */
 	HOST_FAULT_SYS_UPDATE,			/* TDH.SYS.UPDATE fails */

@@ -41,6 +41,8 @@ int physmem_pa_in_range(const struct physmem *pm, uint64_t pa);
 
 uint64_t physmem_nr_frames(const struct physmem *pm);
 uint64_t physmem_nr_free(struct physmem *pm);
+/* The most frames allocated at once so far (what a size check must cover). */
+uint64_t physmem_peak_used(struct physmem *pm);
 
 /* Copy a buffer into freshly allocated frames (for images, TD_PARAMS...). */
 int physmem_load(struct physmem *pm, const void *buf, size_t len, uint64_t *pas,

@@ -25,6 +25,8 @@ struct seam_args {
 #define SEAM_MAX_LPS		512
 #define SEAM_MAX_PACKAGES	8
 #define SEAM_MAX_TRUSTED_KEYS	8
+/* Emulated physical memory unless a config says otherwise: 256 MiB. */
+#define SEAM_DEFAULT_PHYSMEM_FRAMES	(1u << 16)
 
 struct seam_platform_config {
 	unsigned int nr_lps;		/* logical processors, 1..SEAM_MAX_LPS */
@@ -98,8 +100,11 @@ enum seam_fault {
 	SEAM_FAULT_LP_INIT,		/* TDH.SYS.LP.INIT fails on that LP */
 	SEAM_FAULT_SYS_UPDATE,		/* TDH.SYS.UPDATE fails */
 };
-/* Arm a one-shot fault; lp selects the LP where it applies (INSTALL: the LP
- * whose call is the last one). */
+/*
+ * Arm a one-shot fault; lp selects the LP where it applies. INSTALL faults
+ * fail the next install flow lp takes part in, in the last LP's work
+ * (whichever LP's call is the last), so they fire under any call order.
+ */
 void seam_inject_fault(struct seam_platform *p, enum seam_fault f, unsigned int lp);
 /*
  * The current module holds n interrupted migration sessions (its

@@ -4,7 +4,7 @@
 # line per kernel profile and operator policy. bench/plot-contention runs it:
 #   gnuplot -e "tsv='FILE'; outdir='DIR'" bench/contention.gp
 # Colour says the policy, the dash the kernel; a cell without a successful
-# run has no p99 ("nan" in the TSV) and leaves a gap, not a point.
+# run has no p99 ("nan" in the TSV): its point is left out.
 
 if (!exists("tsv") || !exists("outdir")) {
 	print "contention.gp: set tsv='FILE' and outdir='DIR' with -e"
@@ -12,7 +12,8 @@ if (!exists("tsv") || !exists("outdir")) {
 }
 
 set datafile separator "\t"
-set datafile missing "nan"
+# Rows of other lines evaluate to NaN: missing, so that each line joins its own points.
+set datafile missing NaN
 set terminal svg size 720,440 dynamic enhanced font "DejaVu Sans,12" background "#ffffff"
 set key outside right top box opaque
 set grid lc rgb "#dddddd"
@@ -24,7 +25,7 @@ set xtics ("0.5" 0.5, "0.6" 0.6, "0.7" 0.7, "0.8" 0.8, "0.9" 0.9, "0.99" 0.99)
 profiles = "v8 mainline"
 policies = "oneshot retry hold"
 colour(i) = i == 1 ? "#e65100" : i == 2 ? "#1565c0" : "#2e7d32"
-# Rows of one profile and policy; every other row is no point.
+# The value in column col on the rows of profile p and policy q.
 pick(col, p, q) = (strcol(2) eq word(profiles, p) && strcol(3) eq word(policies, q)) ? \
 	column(col) : NaN
 

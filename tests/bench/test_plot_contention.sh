@@ -43,20 +43,26 @@ def points(name):
     root = ET.parse(f"{sys.argv[1]}/{name}").getroot()
     assert root.tag == NS + "svg", root.tag
     # gnuplot groups each plotted line under a <g> whose <title> is its key entry.
-    n = {}
+    # Points are <use> of a marker; lines, the key's sample among them, paths with a segment.
+    n, lines = {}, {}
     for g in root.iter(NS + "g"):
         t = g.find(NS + "title")
         if t is not None and (g.get("id") or "").startswith("gnuplot_plot_"):
-            uses = sum(1 for u in g.iter(NS + "use"))
-            n[t.text] = n.get(t.text, 0) + uses
+            n[t.text] = n.get(t.text, 0) + sum(1 for u in g.iter(NS + "use"))
+            lines[t.text] = lines.get(t.text, 0) + sum(
+                1 for e in g.iter(NS + "path") if "L" in e.get("d", ""))
     assert sorted(n) == sorted(LINES), n
     texts = " ".join("".join(t.itertext()) for t in root.iter(NS + "text"))
-    return n, texts
+    return n, lines, texts
 
-s, st = points("contention-success.svg")
-p, pt = points("contention-p99.svg")
+s, sl, st = points("contention-success.svg")
+p, pl, pt = points("contention-p99.svg")
 # The same points everywhere but the nan cell: one fewer on the p99 plot.
 assert {k: s[k] - p[k] for k in LINES} == {k: int(k == "v8 oneshot") for k in LINES}, (s, p)
+# Each line joins its two points; v8 oneshot's single p99 point has only its key sample.
+key = pl["v8 oneshot"]
+assert all(sl[k] == key + 1 for k in LINES), (sl, pl)
+assert all(pl[k] == key + 1 for k in LINES if k != "v8 oneshot"), pl
 assert "Update success within 60 s" in st and "build occupancy" in st
 assert "p99 time to update" in pt and "log scale" in pt
 PY

@@ -9,7 +9,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check check-plain check-asan check-tsan fuzz bench deb clean
+.PHONY: all deps build run check check-plain check-asan check-tsan fuzz bench plots deb clean
 
 all: build
 
@@ -55,6 +55,19 @@ bench: build
 	./$(BUILD)/bench/measure
 	./$(BUILD)/bench/update
 	./$(BUILD)/bench/contention
+
+# The README's pictures: the lab's default run and --compare as SVG timelines,
+# and the contention benchmark (SEEDS seeds a cell; 100 take minutes) plotted
+# with gnuplot, all into PLOTS.
+SEEDS ?= 100
+PLOTS ?= docs/img
+
+plots: build
+	mkdir -p $(PLOTS)
+	./$(BUILD)/tdxup lab --quiet --svg $(PLOTS)/lab-default.svg
+	./$(BUILD)/tdxup lab --compare --svg $(PLOTS)/lab-compare.svg >/dev/null
+	./$(BUILD)/bench/contention $(SEEDS) $(PLOTS)/contention.tsv
+	bench/plot-contention $(PLOTS)/contention.tsv $(PLOTS)
 
 # The packages and their logs go to build-deb/.
 deb:

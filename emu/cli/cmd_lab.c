@@ -56,6 +56,8 @@ static void lab_usage(FILE *f)
 		"                      mainline with the hold policy, as a table\n"
 		"  --json              one JSON object (no wall-clock figures with serial)\n"
 		"  --trace FILE        Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
+		"  --svg FILE          the run as an SVG timeline (with --compare: the five\n"
+		"                      runs stacked on one time axis)\n"
 		"  --quiet             verdict only\n"
 		"\n"
 		"exit status: 0 the verdict is PASS (with --compare: the v8 profile passes);\n"
@@ -67,6 +69,7 @@ enum {
 	OPT_CPUS = 256, OPT_PACKAGES, OPT_FROM, OPT_TO, OPT_RUNNING, OPT_BUILDERS, OPT_PAGES,
 	OPT_PROFILE, OPT_DRIVER, OPT_SEED, OPT_UPDATES, OPT_RETRY, OPT_DURATION, OPT_JSON,
 	OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_COMPARE, OPT_POLICY, OPT_NO_LEASES,
+	OPT_SVG,
 };
 
 static const struct option lab_options[] = {
@@ -90,6 +93,7 @@ static const struct option lab_options[] = {
 	{ "compare", no_argument, NULL, OPT_COMPARE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "no-leases", no_argument, NULL, OPT_NO_LEASES },
+	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,6 +102,7 @@ struct lab_opts {
 	struct lab_config cfg;
 	bool json, compare;
 	const char *scenario;
+	const char *svg;
 };
 
 static int parse_uint(const struct cli_cmd *cmd, const char *opt, const char *s,
@@ -182,6 +187,7 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct l
 	case OPT_NO_LEASES:	cfg->vmm_leases = false; return 0;
 	case OPT_JSON:		o->json = true; return 0;
 	case OPT_TRACE:		cfg->trace_path = arg; return 0;
+	case OPT_SVG:		o->svg = arg; cfg->record = true; return 0;
 	case OPT_QUIET:		cfg->quiet = true; return 0;
 	case OPT_COMPARE:	o->compare = true; return 0;
 	case OPT_SCENARIO:	return 0;	/* loaded before the other options */
@@ -214,7 +220,7 @@ static int load_scenario(const struct cli_cmd *cmd, int argc, char **argv, struc
 }
 
 /* The trace is written after the run: find out now that it cannot be, changing nothing. */
-static int check_trace(const char *path)
+static int check_output(const char *opt, const char *path)
 {
 	struct stat st;
 	bool existed;
@@ -224,12 +230,12 @@ static int check_trace(const char *path)
 		return 0;
 	existed = !stat(path, &st);
 	if (existed && S_ISDIR(st.st_mode)) {
-		cli_err("lab: --trace %s: %s", path, strerror(EISDIR));
+		cli_err("lab: --%s %s: %s", opt, path, strerror(EISDIR));
 		return CLI_USAGE;
 	}
 	f = fopen(path, "a");
 	if (!f) {
-		cli_err("lab: --trace %s: %s", path, strerror(errno));
+		cli_err("lab: --%s %s: %s", opt, path, strerror(errno));
 		return CLI_USAGE;
 	}
 	fclose(f);
@@ -263,7 +269,17 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct l
 		cli_err("lab: %s", err);
 		return CLI_USAGE;
 	}
-	return check_trace(o->cfg.trace_path);
+	return check_output("trace", o->cfg.trace_path) ?: check_output("svg", o->svg);
+}
+
+/* The picture is the run's too: one that cannot be written fails the command. */
+static int write_svg(const char *path, const struct lab_svg_run *runs, unsigned int n)
+{
+	int err = lab_svg_write(path, runs, n);
+
+	if (err)
+		cli_err("lab: --svg %s: %s", path, strerror(-err));
+	return err;
 }
 
 static int run_one(struct lab_opts *o)
@@ -281,13 +297,17 @@ static int run_one(struct lab_opts *o)
 		lab_print_json(stdout, &o->cfg, &res);
 	else
 		lab_print_text(stdout, &o->cfg, &res);
+	if (o->svg && write_svg(o->svg, &(struct lab_svg_run){ NULL, &o->cfg, &res }, 1))
+		err = 3;
 	lab_result_free(&res);
-	return res.pass ? CLI_OK : CLI_FAIL;
+	return err ? err : res.pass ? CLI_OK : CLI_FAIL;
 }
 
 static int run_compare(struct lab_opts *o)
 {
 	struct lab_result res[LAB_COMPARE_RUNS];
+	struct lab_config cfgs[LAB_COMPARE_RUNS];
+	struct lab_svg_run runs[LAB_COMPARE_RUNS];
 	int err = 0, p;
 
 	memset(res, 0, sizeof(res));
@@ -301,6 +321,8 @@ static int run_compare(struct lab_opts *o)
 		if (p)
 			cfg.trace_path = NULL;
 		err = lab_run(&cfg, &res[p]);
+		cfgs[p] = cfg;
+		runs[p] = (struct lab_svg_run){ lab_compare_runs[p].label, &cfgs[p], &res[p] };
 	}
 	if (err) {
 		cli_err("lab: the %s run could not be set up: %s", lab_compare_runs[p - 1].label,
@@ -310,6 +332,8 @@ static int run_compare(struct lab_opts *o)
 	} else {
 		lab_print_compare(stdout, &o->cfg, res);
 	}
+	if (!err && o->svg && write_svg(o->svg, runs, LAB_COMPARE_RUNS))
+		err = -EIO;
 	for (p = 0; p < LAB_COMPARE_RUNS; p++)
 		lab_result_free(&res[p]);
 	if (err)

@@ -111,15 +111,20 @@ static int lease_begin(struct lab_actor *a, struct lease_build *b)
 	struct lab *lab = a->lab;
 	struct lease_err e = { "" };
 	char id[LEASE_ID_MAX + 1];
+	uint64_t t0;
 	int ret;
 
 	if (!lab->cfg->vmm_leases || !lab->lease_dir[0])
 		return 1;
 	snprintf(id, sizeof(id), "lab-%s", a->td->name);
+	t0 = lab_now_ns(lab);
 	do
 		ret = lease_build_begin(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
 					false, &e);
 	while (ret == -ETIMEDOUT && !atomic_load(&lab->stop_runners));
+	/* A wait the operator's hold caused is what the hold costs the builder. */
+	if (lab_now_ns(lab) > t0)
+		lab_record(lab, LAB_SPAN_LEASE_WAIT, a->idx, t0, lab_now_ns(lab), ret);
 	if (ret)
 		lab_note(lab, "%s: no build lease: %s", a->td->name, e.msg[0] ? e.msg :
 			 strerror(-ret));
@@ -164,9 +169,12 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 		return -ECANCELED;
 	inflight_add(a->lab, 1);
 	t0 = lab_now_ns(a->lab);
+	a->win_begin_ns = t0;
 	err = td_kvm_create(&a->vmm, hw_error);
 	if (!err && crash_here(a, &lb, leased, 1)) {
 		inflight_add(a->lab, -1);
+		lab_record(a->lab, LAB_SPAN_BUILD, a->idx, t0, lab_now_ns(a->lab),
+			   LAB_BUILD_CRASHED);
 		return -ECANCELED;
 	}
 	td_slice(a, "INIT_VM + INIT_VCPU", t0);
@@ -180,6 +188,7 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 		err = td_kvm_measure(&a->vmm, hw_error);
 		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
 	}
+	a->win_end_ns = lab_now_ns(a->lab);
 	inflight_add(a->lab, -1);
 	if (!leased)
 		lease_build_end(&lb);
@@ -197,6 +206,8 @@ static void record_build(struct lab_actor *a, int err, uint64_t hw_error)
 		bool ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
 
 		pthread_mutex_lock(&lab->lock);
+		lab_record_locked(lab, LAB_SPAN_BUILD, a->idx, a->win_begin_ns, a->win_end_ns,
+				  ok ? LAB_BUILD_OK : LAB_BUILD_WRONG_MRTD);
 		/* Over several rounds, one wrong MRTD marks the TD's row. */
 		a->td->mrtd_ok = a->td->built ? a->td->mrtd_ok && ok : ok;
 		a->td->built = true;
@@ -210,6 +221,8 @@ static void record_build(struct lab_actor *a, int err, uint64_t hw_error)
 		return;
 	}
 	pthread_mutex_lock(&lab->lock);
+	lab_record_locked(lab, LAB_SPAN_BUILD, a->idx, a->win_begin_ns, a->win_end_ns,
+			  LAB_BUILD_FAILED);
 	a->td->build_failed = true;
 	a->td->hw_error = hw_error;
 	lab->res->failed_builds++;
@@ -278,6 +291,7 @@ static void runner_step(struct lab_actor *a)
 	int same = td_kvm_step(&a->vmm, &ex, NULL);
 
 	td_slice(a, "KVM_RUN", t0);
+	lab_record(lab, LAB_SPAN_RUN, a->idx, t0, lab_now_ns(lab), same < 0);
 	if (same < 0) {
 		if (!a->td->lost)
 			lab_note(lab, "%s: KVM_RUN failed: the TD is dead", a->td->name);
@@ -349,6 +363,8 @@ static int start_running_td(struct lab *lab, unsigned int n)
 		return err;
 	a->td->built = true;
 	a->td->mrtd_ok = td_kvm_mrtd_matches(&a->vmm, a->td->mrtd) > 0;
+	lab_record(lab, LAB_SPAN_BUILD, a->idx, a->win_begin_ns, a->win_end_ns,
+		   a->td->mrtd_ok ? LAB_BUILD_OK : LAB_BUILD_WRONG_MRTD);
 	return 0;
 }
 
@@ -578,4 +594,6 @@ void lab_result_free(struct lab_result *res)
 {
 	free(res->timeline);
 	res->timeline = NULL;
+	free(res->rec.spans);
+	memset(&res->rec, 0, sizeof(res->rec));
 }

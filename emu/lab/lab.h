@@ -73,6 +73,7 @@ struct lab_config {
 	struct lab_fault faults[LAB_MAX_FAULTS];
 	unsigned int nr_faults;
 	const char *trace_path;
+	bool record;			/* keep res->rec for the pictures (lab_svg.c) */
 	bool quiet;
 	bool live;			/* print the timeline as it happens */
 	const char *name;		/* scenario name, for reports */
@@ -99,8 +100,38 @@ struct lab_td {
 
 struct lab_attempt {
 	uint64_t at_us;
+	uint64_t start_ns;		/* when its upload began, on the run's clock */
 	char error[64];			/* "", "device-busy", "firmware-invalid", ... */
+	char mark[16];			/* the pictures' outcome: updated, device-busy, failed */
 	char note[96];
+};
+
+/*
+ * What the pictures draw (lab_svg.c), kept when cfg->record is set: spans
+ * on the run's clock, each on a CPU's or a TD's lane (or the operator's).
+ */
+enum lab_span_kind {
+	LAB_SPAN_SEAMCALL,		/* lane: CPU */
+	LAB_SPAN_STW,			/* every CPU; result: 0 or -errno */
+	LAB_SPAN_BUILD,			/* lane: TD; INIT_VM to FINALIZE_VM; enum lab_build_end */
+	LAB_SPAN_LEASE_WAIT,		/* lane: TD; its VMM waiting for the build lease */
+	LAB_SPAN_RUN,			/* lane: TD; one KVM_RUN */
+	LAB_SPAN_HOLD,			/* the operator held new builds; result 1: gave up */
+	LAB_SPAN_UPDATE,		/* one `tdxup update` by the operator */
+};
+
+enum lab_build_end { LAB_BUILD_OK, LAB_BUILD_WRONG_MRTD, LAB_BUILD_FAILED, LAB_BUILD_CRASHED };
+
+struct lab_span {
+	uint64_t begin_ns, end_ns;
+	uint16_t kind, lane;
+	int32_t result;
+};
+
+struct lab_record {
+	struct lab_span *spans;		/* in the order they ended */
+	size_t len, cap;
+	bool incomplete;		/* out of memory: some spans are missing */
 };
 
 struct lab_result {
@@ -123,6 +154,7 @@ struct lab_result {
 	struct lab_attempt attempts[LAB_MAX_ATTEMPTS];
 	unsigned int nr_attempts;
 	char *timeline;			/* malloc'ed text, one event a line */
+	struct lab_record rec;		/* with cfg->record */
 };
 
 /*
@@ -166,6 +198,20 @@ uint64_t lab_frames_needed(unsigned int builders, unsigned int pages, unsigned i
 /* -ENOMEM naming both sizes when the run needs more than host_frames. */
 int lab_memory_check(unsigned int builders, unsigned int pages, unsigned int running,
 		     uint64_t host_frames, char *err, size_t len);
+
+/*
+ * Pictures (lab_svg.c): recorded runs (cfg->record) as one SVG timeline,
+ * the runs stacked on one time axis, written atomically (0 or -errno).
+ * Nothing in it reads a clock: a serial run's picture depends on its seed.
+ */
+struct lab_svg_run {
+	const char *label;		/* a panel's name under --compare, or NULL */
+	const struct lab_config *cfg;
+	const struct lab_result *res;
+};
+int lab_svg_print(FILE *f, const struct lab_svg_run *runs, unsigned int n);
+int lab_svg_write(const char *path, const struct lab_svg_run *runs, unsigned int n);
+const char *lab_policy_name(const struct lab_config *cfg);
 
 /* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */
 int lab_scenario_load(const char *path, struct lab_config *cfg, char *err, size_t errlen);

@@ -113,6 +113,39 @@ void lab_timeline_free(struct lab *lab)
 	lab->tl_len = lab->tl_cap = 0;
 }
 
+void lab_record_locked(struct lab *lab, enum lab_span_kind kind, unsigned int lane,
+		       uint64_t begin_ns, uint64_t end_ns, int result)
+{
+	struct lab_record *rec = &lab->res->rec;
+
+	if (!lab->cfg->record)
+		return;
+	if (rec->len == rec->cap) {
+		size_t cap = rec->cap ? rec->cap * 2 : 1024;
+		struct lab_span *n = realloc(rec->spans, cap * sizeof(*n));
+
+		/* A picture with a gap beats no run: say so, keep going. */
+		if (!n) {
+			rec->incomplete = true;
+			return;
+		}
+		rec->spans = n;
+		rec->cap = cap;
+	}
+	rec->spans[rec->len++] = (struct lab_span){ begin_ns, end_ns, (uint16_t)kind,
+						    (uint16_t)lane, result };
+}
+
+void lab_record(struct lab *lab, enum lab_span_kind kind, unsigned int lane, uint64_t begin_ns,
+		uint64_t end_ns, int result)
+{
+	if (!lab->cfg->record)
+		return;
+	pthread_mutex_lock(&lab->lock);
+	lab_record_locked(lab, kind, lane, begin_ns, end_ns, result);
+	pthread_mutex_unlock(&lab->lock);
+}
+
 /* ---- cost model (virtual nanoseconds per SEAMCALL) ------------------- */
 
 static uint64_t seamcall_cost_ns(struct lab *lab, uint64_t rax)
@@ -156,6 +189,7 @@ static void on_seamcall(void *ctx, const struct seamcall_record *r)
 		dur = r->dur_ns;
 		ts = lab_now_ns(lab) - dur;
 	}
+	lab_record_locked(lab, LAB_SPAN_SEAMCALL, r->cpu, ts, ts + dur, 0);
 	if (lab->trace) {
 		char status[TDX_STATUS_STR_LEN];
 
@@ -195,6 +229,7 @@ static void on_stw_end_locked(struct lab *lab, int result, uint64_t now)
 				    "stop-the-world", lab->stw_begin_ns, dur, "result",
 				    result ? "failed" : "ok");
 	}
+	lab_record_locked(lab, LAB_SPAN_STW, 0, lab->stw_begin_ns, now, result);
 	lab->stw_active = false;
 	lab->res->stop_the_world_us += dur / 1000;
 }

@@ -19,6 +19,7 @@ struct lab_actor {
 	unsigned int idx;		/* TD index in res->tds */
 	struct lab_td *td;
 	struct td_kvm vmm;		/* the TD as its VMM holds it */
+	uint64_t win_begin_ns, win_end_ns;	/* the last build window, for the record */
 	void *thread;
 	/* Runners: progress the main thread may watch while they run. */
 	atomic_uint steps_after;
@@ -63,6 +64,10 @@ struct lab {
 	/* Builds in flight, for the occupancy measure (lab->lock). */
 	unsigned int inflight;
 	uint64_t inflight_since_ns, busy_ns, op_start_ns, op_end_ns;
+	/* The operator's hold and upload starts, for the record (lab->lock). */
+	uint64_t hold_begin_ns;
+	uint64_t upload_ns[LAB_MAX_ATTEMPTS];
+	unsigned int nr_uploads;
 
 	struct lab_actor actors[LAB_MAX_TDS];
 	unsigned int nr_actors;
@@ -78,6 +83,11 @@ void operator_fn(void *arg);
 /* lab_verdict.c */
 void lab_verdict(struct lab *lab);
 int write_trace(struct lab *lab);
+/* A span for the pictures when cfg->record is set (lab_events.c). */
+void lab_record_locked(struct lab *lab, enum lab_span_kind kind, unsigned int lane,
+		       uint64_t begin_ns, uint64_t end_ns, int result);
+void lab_record(struct lab *lab, enum lab_span_kind kind, unsigned int lane, uint64_t begin_ns,
+		uint64_t end_ns, int result);
 void lab_note(struct lab *lab, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lab_hooks(struct lab *lab, struct tdx_host_hooks *hooks);
 void lab_trace_names(struct lab *lab);

@@ -15,16 +15,23 @@
 #include "tdxup/sigstruct.h"
 #include "tdxup/update.h"
 
+/*
+ * The updater's progress lines are all the lab sees of it while it runs:
+ * they say when a hold begins and when each attempt's upload starts.
+ */
 static void progress(void *ctx, const char *line)
 {
 	struct lab *lab = ctx;
 
 	lab_note(lab, "operator: %s", line);
-	if (lab->trace) {
-		pthread_mutex_lock(&lab->lock);
+	pthread_mutex_lock(&lab->lock);
+	if (lab->trace)
 		trace_instant(lab->trace, TRACE_PID_OPERATOR, 0, line, lab_now_ns(lab), NULL, NULL);
-		pthread_mutex_unlock(&lab->lock);
-	}
+	if (!strncmp(line, "holding new TD builds", 21))
+		lab->hold_begin_ns = lab_now_ns(lab);
+	if (!strncmp(line, "uploading ", 10) && lab->nr_uploads < LAB_MAX_ATTEMPTS)
+		lab->upload_ns[lab->nr_uploads++] = lab_now_ns(lab);
+	pthread_mutex_unlock(&lab->lock);
 }
 
 /* The signed image of the target build; a fault may corrupt a module page. */
@@ -94,7 +101,22 @@ static void read_version(struct sysfs_client *c, char *buf, size_t size)
 		snprintf(buf, size, "(lost)");
 }
 
-static void record_result(struct lab *lab, const struct update_result *r, uint64_t t0_us)
+/* What a picture's marker says about one attempt. */
+static const char *attempt_mark(const struct update_result *r, const char *error)
+{
+	if (strstr(error, "device-busy"))
+		return "device-busy";
+	if (!error[0] && r->outcome == UPDATE_UPDATED)
+		return "updated";
+	return "failed";
+}
+
+/*
+ * uploads: the index in lab->upload_ns of this round's first upload. An
+ * attempt that never uploaded ends its round, so the rest map in order.
+ */
+static void record_result(struct lab *lab, const struct update_result *r, uint64_t t0_us,
+			  unsigned int uploads)
 {
 	struct lab_result *res = lab->res;
 
@@ -109,7 +131,10 @@ static void record_result(struct lab *lab, const struct update_result *r, uint64
 			break;
 		a = &res->attempts[res->nr_attempts++];
 		a->at_us = t0_us + r->attempts[i].at_ms * 1000;
+		a->start_ns = uploads + i < lab->nr_uploads ? lab->upload_ns[uploads + i] :
+			      a->at_us * 1000;
 		snprintf(a->error, sizeof(a->error), "%s", r->attempts[i].error);
+		snprintf(a->mark, sizeof(a->mark), "%s", attempt_mark(r, a->error));
 		if (strstr(r->attempts[i].error, "device-busy"))
 			res->busy_rejections++;
 	}
@@ -166,14 +191,21 @@ void operator_fn(void *arg)
 	if (lab->op_start_ns)
 		lab->res->occupancy = (double)lab_busy_ns(lab) / (double)lab->op_start_ns;
 	for (unsigned int round = 1; round <= lab->cfg->updates; round++) {
-		uint64_t t0 = lab_now_ns(lab) / 1000;
+		uint64_t t0 = lab_now_ns(lab) / 1000, t0_ns = lab_now_ns(lab);
+		unsigned int uploads = lab->nr_uploads;
 
 		arm_faults(lab, round);
 		lab_note(lab, "operator: tdxup update %s (round %u)", lab->cfg->to, round);
 		memset(r, 0, sizeof(*r));
 		set_opts(lab, &o, round);
+		lab->hold_begin_ns = 0;
 		update_run(&c, &o, r);
-		record_result(lab, r, t0);
+		record_result(lab, r, t0, uploads);
+		/* The hold lasts until update_run has released it, on return. */
+		if (lab->hold_begin_ns)
+			lab_record(lab, LAB_SPAN_HOLD, 0, lab->hold_begin_ns, lab_now_ns(lab),
+				   !r->held_builds);
+		lab_record(lab, LAB_SPAN_UPDATE, 0, t0_ns, lab_now_ns(lab), (int)r->outcome);
 		if (r->held_builds)
 			lab->res->held_builds = true;
 		lab_note(lab, "operator: result %s%s%s", update_outcome_name(r->outcome),

@@ -50,12 +50,17 @@
  *   module treats every HKID alike). Reads of the module's state by the
  *   operator's pre-checks (SYS.RD, SEAMLDR.INFO) commute with TD SEAMCALLs.
  *
- * A waiting unit (sched.h: it relaxed or slept) is enabled again by a later
- * dependent step of another unit: only such a step can change what its poll
- * sees. A step that itself ends waiting (a poll that found nothing to do)
- * wakes nobody. When nothing is enabled the earliest waiter by virtual time
- * resumes (its deadline may have passed): time never chooses among enabled
- * units, it only breaks a standstill.
+ * A waiting unit (sched.h: it relaxed or slept) polls for something: it is
+ * enabled again by a later step of another unit that writes what its poll
+ * read (wakes(), a sub-relation of the dependence: waking is a dependence).
+ * A TD SEAMCALL writes its own TD only, which nobody polls; a refused
+ * SHUTDOWN read td_build_count, which only the steps that open or close a
+ * build window write, so an operator backing off on device-busy retries
+ * after such a step: refusals in between would find the same count and
+ * change nothing. A step that itself ends waiting (a poll that found nothing
+ * to do) wakes nobody. When nothing is enabled the earliest waiter by
+ * virtual time resumes (its deadline may have passed): time never chooses
+ * among enabled units, it only breaks a standstill.
  */
 static bool fp_dependent(uint32_t a, uint32_t b)
 {
@@ -67,6 +72,9 @@ static bool fp_dependent(uint32_t a, uint32_t b)
 	if (((a & LAB_FP_STOP_MACHINE) && (b & (LAB_FP_SEAMCALL | LAB_FP_STOP_MACHINE))) ||
 	    ((b & LAB_FP_STOP_MACHINE) && (a & LAB_FP_SEAMCALL)))
 		return true;
+	if (((a & LAB_FP_BUILDS) && (b & LAB_FP_BUILDS_READ)) ||
+	    ((b & LAB_FP_BUILDS) && (a & LAB_FP_BUILDS_READ)))
+		return true;
 	return ((a & LAB_FP_LEASE_HOLD) && (b & lease)) || ((b & LAB_FP_LEASE_HOLD) && (a & lease));
 }
 
@@ -75,12 +83,30 @@ static bool dependent(unsigned int ua, uint32_t a, unsigned int ub, uint32_t b)
 	return ua == ub || fp_dependent(a, b);
 }
 
-uint32_t lab_explore_seamcall_fp(uint64_t rax)
+/* Whether step s writes what the waiting unit's poll w read. */
+static bool wakes(uint32_t w, uint32_t s)
+{
+	const uint32_t lease = LAB_FP_LEASE_BUILD | LAB_FP_LEASE_HOLD;
+
+	return ((w & LAB_FP_SEAMCALL) && (s & LAB_FP_MODULE_WRITE)) ||
+	       ((w & LAB_FP_BUILDS_READ) && (s & LAB_FP_BUILDS)) ||
+	       ((w & LAB_FP_LEASE_BUILD) && (s & LAB_FP_LEASE_HOLD)) ||
+	       ((w & LAB_FP_LEASE_HOLD) && (s & lease));
+}
+
+uint32_t lab_explore_seamcall_fp(uint64_t rax, uint64_t status)
 {
 	if (rax & P_SEAMLDR_SEAMCALL_BASE)
 		return LAB_FP_SEAMCALL | (rax == SEAMLDR_INSTALL ? LAB_FP_MODULE_WRITE : 0);
 	switch (rax & TDX_LEAF_MASK) {
-	case TDH_SYS_SHUTDOWN: case TDH_SYS_UPDATE: case TDH_SYS_INIT: case TDH_SYS_LP_INIT:
+	case TDH_SYS_SHUTDOWN:
+		/* v8's refusal happens before the module changes anything. */
+		if (status != TDX_SUCCESS)
+			return LAB_FP_SEAMCALL | LAB_FP_BUILDS_READ;
+		return LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE;
+	case TDH_MNG_INIT: case TDH_MR_FINALIZE: case TDH_MNG_VPFLUSHDONE:
+		return LAB_FP_SEAMCALL | LAB_FP_TD | LAB_FP_BUILDS;
+	case TDH_SYS_UPDATE: case TDH_SYS_INIT: case TDH_SYS_LP_INIT:
 	case TDH_SYS_CONFIG: case TDH_SYS_KEY_CONFIG: case TDH_SYS_TDMR_INIT:
 	case TDH_SYS_LP_SHUTDOWN:
 		return LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE;
@@ -164,7 +190,7 @@ static void record_step(struct explorer *x, const struct lab_step *st)
 		return;
 	}
 	for (unsigned int w = 0; w < MAXA; w++)
-		if (w != u && !x->woken[w] && fp_dependent(x->wait_fp[w], st->fp))
+		if (w != u && !x->woken[w] && wakes(x->wait_fp[w], st->fp))
 			x->woken[w] = true;
 }
 

@@ -24,9 +24,11 @@
 #define LAB_FP_STOP_MACHINE	(1u << 3)	/* stop_machine took every CPU */
 #define LAB_FP_LEASE_BUILD	(1u << 4)	/* a builder's own lease entry, gate shared */
 #define LAB_FP_LEASE_HOLD	(1u << 5)	/* the operator's hold, gate exclusive, scans */
+#define LAB_FP_BUILDS		(1u << 6)	/* opens or closes a build window (td_build_count) */
+#define LAB_FP_BUILDS_READ	(1u << 7)	/* a SHUTDOWN refused: it read td_build_count only */
 
-/* The footprint of one SEAMCALL (lab_events.c's hook adds it to the step). */
-uint32_t lab_explore_seamcall_fp(uint64_t rax);
+/* The footprint of one SEAMCALL and its status (lab_events.c's hook adds it). */
+uint32_t lab_explore_seamcall_fp(uint64_t rax, uint64_t status);
 
 #define LAB_EXPLORE_SCHED_MAX	4096	/* a schedule string's length */
 

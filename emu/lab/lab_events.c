@@ -150,7 +150,7 @@ static void on_seamcall(void *ctx, const struct seamcall_record *r)
 	pthread_mutex_lock(&lab->lock);
 	lab->res->seamcalls++;
 	if (lab->sched)
-		lab_sched_touch(lab->sched, lab_explore_seamcall_fp(r->rax), r->rax);
+		lab_sched_touch(lab->sched, lab_explore_seamcall_fp(r->rax, r->status), r->rax);
 	if (lab->sched) {
 		dur = seamcall_cost_ns(lab, r->rax);
 		ts = lab_sched_now_ns(lab->sched);

@@ -243,6 +243,8 @@ static void new_node(struct explorer *x, uint64_t e, bool last_runnable)
 
 		n->preemptions = p->preemptions +
 				 (p->prev_runnable && p->chosen != p->prev);
+		if (x->o->no_dpor)
+			return;		/* plain search: no sleep sets either */
 		/* Sleep sets: what slept or was done stays asleep past an independent step. */
 		for (; cand; cand &= cand - 1) {
 			unsigned int q = lowest(cand);
@@ -260,6 +262,8 @@ static bool preempts(const struct ex_node *n, unsigned int q)
 {
 	return n->prev_runnable && q != n->prev;
 }
+
+static void add_backtrack(struct explorer *x, struct ex_node *n, uint64_t want);
 
 static unsigned int choose_new(struct explorer *x, uint64_t e, bool last_runnable)
 {
@@ -289,7 +293,9 @@ static unsigned int choose_new(struct explorer *x, uint64_t e, bool last_runnabl
 		return default_choice(x, e);
 	}
 	n->chosen = (uint16_t)q;
-	n->backtrack = x->o->no_dpor ? allowed : 1ULL << q;
+	n->backtrack = 1ULL << q;
+	if (x->o->no_dpor)
+		add_backtrack(x, n, allowed);
 	return q;
 }
 
@@ -659,14 +665,15 @@ static struct lab_step *events_of(const struct explorer *x)
 static int after_run(struct explorer *x, struct lab_explore_stats *st,
 		     const struct lab_result *res, char *schedule)
 {
+	int err;
+
 	if (x->diverged)
 		return -EPROTO;
 	if (x->overflow)
 		return -E2BIG;
-	if (x->bounded)
-		st->hit_preemption_bound = true;
 	if (x->blocked) {
-		st->redundant++;
+		st->hit_preemption_bound |= x->bounded;
+		st->redundant += !x->bounded;
 		return 0;
 	}
 	schedule_string(x, schedule, LAB_EXPLORE_SCHED_MAX);
@@ -681,7 +688,10 @@ static int after_run(struct explorer *x, struct lab_explore_stats *st,
 		x->o->on_trace(x->o->ctx, res, ev, (unsigned int)x->nr, schedule);
 		free(ev);
 	}
-	return x->o->no_dpor ? 0 : analyse(x);
+	err = x->o->no_dpor ? 0 : analyse(x);
+	/* A race whose reversal the bound forbids leaves part of the tree out. */
+	st->hit_preemption_bound |= x->bounded;
+	return err;
 }
 
 int lab_explore(const struct lab_config *cfg, const struct lab_explore_opts *o,

@@ -143,6 +143,18 @@ static int sigstruct_for_build(const struct module_build *b, bool debug,
 static int image_build_uncached(const struct module_build *b, unsigned int format, bool debug,
 				uint8_t **img, size_t *len);
 
+/* Only the catalogue's own entries: a caller's modified copy is built afresh. */
+static bool in_catalogue(const struct module_build *b)
+{
+	size_t nr;
+	const struct module_build *cat = module_build_catalogue(&nr);
+
+	for (size_t i = 0; i < nr; i++)
+		if (b == &cat[i])
+			return true;
+	return false;
+}
+
 /*
  * Images are a pure function of (build, format, debug): signing one costs
  * an RSA-3072 private-key operation, and every emulated host boot and every
@@ -178,6 +190,8 @@ int module_image_build(const struct module_build *b, const struct module_image_o
 	bool debug = opts && opts->debug;
 	int ret;
 
+	if (!in_catalogue(b))
+		return image_build_uncached(b, format, debug, img, len);
 	pthread_mutex_lock(&image_cache_lock);
 	for (unsigned int i = 0; i < image_cache_nr; i++) {
 		if (image_cache[i].b == b && image_cache[i].format == format &&

@@ -7,6 +7,7 @@
  * firmware (which only decodes the descriptor, src/image/module_desc.c).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,11 +140,83 @@ static int sigstruct_for_build(const struct module_build *b, bool debug,
 	return 0;
 }
 
+static int image_build_uncached(const struct module_build *b, unsigned int format, bool debug,
+				uint8_t **img, size_t *len);
+
+/* Only the catalogue's own entries: a caller's modified copy is built afresh. */
+static bool in_catalogue(const struct module_build *b)
+{
+	size_t nr;
+	const struct module_build *cat = module_build_catalogue(&nr);
+
+	for (size_t i = 0; i < nr; i++)
+		if (b == &cat[i])
+			return true;
+	return false;
+}
+
+/*
+ * Images are a pure function of (build, format, debug): signing one costs
+ * an RSA-3072 private-key operation, and every emulated host boot and every
+ * lab run builds one. Keep each built image for the process's life and
+ * hand out copies (callers corrupt and free theirs).
+ */
+#define IMAGE_CACHE_SIZE	32
+
+static struct {
+	const struct module_build *b;
+	unsigned int format;
+	bool debug;
+	uint8_t *img;
+	size_t len;
+} image_cache[IMAGE_CACHE_SIZE];
+static unsigned int image_cache_nr;
+static pthread_mutex_t image_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int image_copy(const uint8_t *src, size_t src_len, uint8_t **img, size_t *len)
+{
+	*img = malloc(src_len);
+	if (!*img)
+		return -ENOMEM;
+	memcpy(*img, src, src_len);
+	*len = src_len;
+	return 0;
+}
+
 int module_image_build(const struct module_build *b, const struct module_image_opts *opts,
 		       uint8_t **img, size_t *len)
 {
 	unsigned int format = opts && opts->format ? opts->format : TDX_BLOB_VERSION_1;
 	bool debug = opts && opts->debug;
+	int ret;
+
+	if (!in_catalogue(b))
+		return image_build_uncached(b, format, debug, img, len);
+	pthread_mutex_lock(&image_cache_lock);
+	for (unsigned int i = 0; i < image_cache_nr; i++) {
+		if (image_cache[i].b == b && image_cache[i].format == format &&
+		    image_cache[i].debug == debug) {
+			ret = image_copy(image_cache[i].img, image_cache[i].len, img, len);
+			pthread_mutex_unlock(&image_cache_lock);
+			return ret;
+		}
+	}
+	ret = image_build_uncached(b, format, debug, img, len);
+	if (!ret && image_cache_nr < IMAGE_CACHE_SIZE &&
+	    !image_copy(*img, *len, &image_cache[image_cache_nr].img,
+			&image_cache[image_cache_nr].len)) {
+		image_cache[image_cache_nr].b = b;
+		image_cache[image_cache_nr].format = format;
+		image_cache[image_cache_nr].debug = debug;
+		image_cache_nr++;
+	}
+	pthread_mutex_unlock(&image_cache_lock);
+	return ret;
+}
+
+static int image_build_uncached(const struct module_build *b, unsigned int format, bool debug,
+				uint8_t **img, size_t *len)
+{
 	uint8_t *bin = NULL, *sigpage = NULL;
 	struct sigstruct s;
 	size_t bin_len;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cmd_lab_explore.h"
 #include "lab/lab.h"
 #include "tdxup/duration.h"
 #include "emu/module_build.h"
@@ -60,6 +61,17 @@ static void lab_usage(FILE *f)
 		"                      runs stacked on one time axis)\n"
 		"  --quiet             verdict only\n"
 		"\n"
+		"exploration (stateless model checking; defaults --cpus 2 --packages 1\n"
+		"--builders 1 --pages 1 --running 1, each running TD taking 2 steps):\n"
+		"  --explore           run every order of the actors' SEAMCALL-level steps\n"
+		"                      (DPOR) under v8, mainline and detect with the retry and\n"
+		"                      hold policies (or the --profile/--policy given): a proof\n"
+		"                      table, the exactness check, the first wrong MRTD's schedule\n"
+		"  --replay SCHEDULE   one run following a schedule --explore printed\n"
+		"  --max-traces N      stop after N traces (the table says: not complete)\n"
+		"  --preemption-bound K  at most K preemptions per trace (CHESS-style)\n"
+		"  --no-dpor           plain depth-first search of every choice\n"
+		"\n"
 		"exit status: 0 the verdict is PASS (with --compare: the v8 profile passes);\n"
 		"1 the verdict is FAIL; 2 usage; 3 the host could not be set up.\n",
 		cli_prog, cli_prog);
@@ -70,6 +82,7 @@ enum {
 	OPT_PROFILE, OPT_DRIVER, OPT_SEED, OPT_UPDATES, OPT_RETRY, OPT_DURATION, OPT_JSON,
 	OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_COMPARE, OPT_POLICY, OPT_NO_LEASES,
 	OPT_SVG,
+	OPT_EXPLORE, OPT_REPLAY, OPT_MAX_TRACES, OPT_PBOUND, OPT_NO_DPOR,
 };
 
 static const struct option lab_options[] = {
@@ -94,15 +107,21 @@ static const struct option lab_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "no-leases", no_argument, NULL, OPT_NO_LEASES },
 	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "explore", no_argument, NULL, OPT_EXPLORE },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "max-traces", required_argument, NULL, OPT_MAX_TRACES },
+	{ "preemption-bound", required_argument, NULL, OPT_PBOUND },
+	{ "no-dpor", no_argument, NULL, OPT_NO_DPOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct lab_opts {
 	struct lab_config cfg;
-	bool json, compare;
+	bool json, compare, explore;
 	const char *scenario;
 	const char *svg;
+	struct lab_explore_cli ex;	/* --explore, --replay */
 };
 
 static int parse_uint(const struct cli_cmd *cmd, const char *opt, const char *s,
@@ -135,6 +154,7 @@ static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struc
 	case OPT_PROFILE:
 		if (kernel_profile_parse(arg, &cfg->profile))
 			return cli_usage_error(cmd, "--profile: v8, mainline or detect, not '%s'", arg);
+		o->ex.profile_set = true;
 		return 0;
 	case OPT_DRIVER:
 		if (strcmp(arg, "serial") && strcmp(arg, "threads"))
@@ -151,7 +171,21 @@ static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struc
 			return cli_usage_error(cmd, "--policy: oneshot, retry or hold, not '%s'", arg);
 		cfg->retry = strcmp(arg, "oneshot") ? LAB_RETRY_BACKOFF : LAB_RETRY_NONE;
 		cfg->hold = !strcmp(arg, "hold");
+		o->ex.policy_set = true;
 		return 0;
+	case OPT_MAX_TRACES:
+		if (cli_parse_u64(arg, &o->ex.max_traces) || !o->ex.max_traces)
+			return cli_usage_error(cmd, "--max-traces wants a positive number, not '%s'",
+					       arg);
+		return 0;
+	case OPT_PBOUND: {
+		unsigned int k = 0;
+
+		if (parse_uint(cmd, "preemption-bound", arg, 0, 1000, &k))
+			return CLI_USAGE;
+		o->ex.preemption_bound = (int)k;
+		return 0;
+	}
 	case OPT_SEED: {
 		uint64_t v;
 
@@ -190,6 +224,9 @@ static int parse_one(const struct cli_cmd *cmd, int c, const char *arg, struct l
 	case OPT_SVG:		o->svg = arg; cfg->record = true; return 0;
 	case OPT_QUIET:		cfg->quiet = true; return 0;
 	case OPT_COMPARE:	o->compare = true; return 0;
+	case OPT_EXPLORE:	o->explore = true; return 0;
+	case OPT_REPLAY:	o->ex.replay = arg; return 0;
+	case OPT_NO_DPOR:	o->ex.no_dpor = true; return 0;
 	case OPT_SCENARIO:	return 0;	/* loaded before the other options */
 	case 'h':		cli_help(cmd); return -1;
 	}
@@ -341,15 +378,39 @@ static int run_compare(struct lab_opts *o)
 	return res[0].pass ? CLI_OK : CLI_FAIL;
 }
 
+/* --explore and --replay start from the exploration's small defaults. */
+static bool exploring(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--explore") || !strncmp(argv[i], "--replay", 8))
+			return true;
+	return false;
+}
+
+static int run_explore(const struct cli_cmd *cmd, struct lab_opts *o)
+{
+	if (o->cfg.driver != LOCKSTEP_SERIAL || o->compare || (o->explore && o->ex.replay))
+		return cli_usage_error(cmd, "--explore/--replay: serial driver only, and not "
+				       "with --compare or each other");
+	o->ex.cfg = o->cfg;
+	o->ex.json = o->json;
+	return o->ex.replay ? lab_replay_cli(&o->ex) : lab_explore_cli(&o->ex);
+}
+
 static int lab_main(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	struct lab_opts o = { 0 };
+	struct lab_opts o = { .ex.preemption_bound = -1 };
 	int ret;
 
-	lab_config_init(&o.cfg);
+	if (exploring(argc, argv))
+		lab_explore_config_init(&o.cfg);
+	else
+		lab_config_init(&o.cfg);
 	ret = parse_args(cmd, argc, argv, &o);
 	if (ret)
 		return ret < 0 ? CLI_OK : ret;
+	if (o.explore || o.ex.replay)
+		return run_explore(cmd, &o);
 	return o.compare ? run_compare(&o) : run_one(&o);
 }
 

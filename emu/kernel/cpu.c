@@ -43,7 +43,7 @@ int cpu_hold(struct tdx_host *h, unsigned int cpu)
 		return -EINVAL;
 	/* The lab scheduler interleaves actors at SEAMCALL boundaries. */
 	if (h->kt->cooperative)
-		h->kt->relax(h->kt->ctx);
+		(h->kt->preempt ? h->kt->preempt : h->kt->relax)(h->kt->ctx);
 	pthread_mutex_lock(&c->lock);
 	while (c->cpu[cpu].online && (c->cpu[cpu].held || c->cpu[cpu].stopped || c->stop_pending))
 		cpus_wait(h, &c->cond);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lab/lab_internal.h"
+#include "lab/explore.h"
 #include "emu/module_build.h"
 #include "tdxup/status_name.h"
 #include "tdxup/sysfs_client.h"
@@ -61,6 +62,13 @@ static uint64_t mix64(uint64_t z)
 static uint64_t lab_rand(struct lab *lab, uint64_t salt)
 {
 	return lab->sched ? lab_sched_rand(lab->sched) : mix64(lab->cfg->seed * 31 + salt);
+}
+
+/* The current step's footprint, when exploring (explore.h). */
+void lab_touch(struct lab *lab, uint32_t fp)
+{
+	if (lab->sched)
+		lab_sched_touch(lab->sched, fp, ~0ULL);
 }
 
 /* ---- building a TD through KVM ---------------------------------------- */
@@ -118,6 +126,7 @@ static int lease_begin(struct lab_actor *a, struct lease_build *b)
 		return 1;
 	snprintf(id, sizeof(id), "lab-%s", a->td->name);
 	t0 = lab_now_ns(lab);
+	lab_touch(lab, LAB_FP_LEASE_BUILD);
 	do
 		ret = lease_build_begin(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
 					false, &e);
@@ -190,8 +199,10 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 	}
 	a->win_end_ns = lab_now_ns(a->lab);
 	inflight_add(a->lab, -1);
-	if (!leased)
+	if (!leased) {
+		lab_touch(a->lab, LAB_FP_LEASE_BUILD);
 		lease_build_end(&lb);
+	}
 	return err;
 }
 
@@ -238,8 +249,11 @@ static void builder_fn(void *arg)
 	struct lab_actor *a = arg;
 	struct lab *lab = a->lab;
 
-	lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) %
-			  (lab->cfg->churn ? lab->cfg->build_hold_us + lab->cfg->build_gap_us + 1 : 300));
+	/* Exploring, the start is a choice, not a time. */
+	if (!lab->cfg->chooser)
+		lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) %
+				  (lab->cfg->churn ? lab->cfg->build_hold_us +
+				   lab->cfg->build_gap_us + 1 : 300));
 	for (unsigned int round = 0; lab->cfg->churn || round < lab->cfg->rounds; round++) {
 		/* Churn: build until the operator is done, then stop. */
 		if (lab->cfg->churn && atomic_load(&lab->update_done))
@@ -317,9 +331,16 @@ static void runner_fn(void *arg)
 	struct lab_actor *a = arg;
 	struct lab *lab = a->lab;
 
-	while (!atomic_load(&lab->stop_runners) && !a->td->lost) {
+	for (unsigned int n = 1; !atomic_load(&lab->stop_runners) && !a->td->lost; n++) {
 		runner_step(a);
-		lab->kt->sleep_us(lab->kt->ctx, RUNNER_PERIOD_US);
+		if (!lab->cfg->chooser) {
+			lab->kt->sleep_us(lab->kt->ctx, RUNNER_PERIOD_US);
+			continue;
+		}
+		/* Exploring: a bounded guest, whose period is a preemption point. */
+		if (lab->cfg->runner_steps && n >= lab->cfg->runner_steps)
+			break;
+		lab_sched_yield(lab->sched);
 	}
 }
 
@@ -452,6 +473,8 @@ static int run_actors(struct lab *lab)
 	int err = 0;
 
 	atomic_store(&lab->builders_left, lab->cfg->builders);
+	if (lab->sched && lab->cfg->chooser)
+		lab_sched_set_chooser(lab->sched, lab->cfg->chooser);
 	for (unsigned int i = 0; i < lab->nr_actors && !err; i++)
 		err = start_actor(lab, &lab->actors[i],
 				  lab->actors[i].td->running ? runner_fn : builder_fn);
@@ -465,13 +488,16 @@ static int run_actors(struct lab *lab)
 		if (!lab->actors[i].td->running && lab->actors[i].thread)
 			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
 	/* Let the running TDs show they go on after everything is over. */
-	lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
+	if (!lab->cfg->chooser)
+		lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
 	if (!lab->sched)
 		wait_runners(lab);
 	atomic_store(&lab->stop_runners, true);
 	for (unsigned int i = 0; i < lab->nr_actors; i++)
 		if (lab->actors[i].td->running && lab->actors[i].thread)
 			lab->kt->join(lab->kt->ctx, lab->actors[i].thread);
+	if (lab->sched)
+		lab_sched_end_choices(lab->sched);
 	return err;
 }
 
@@ -539,7 +565,12 @@ static void lease_sleep(void *ctx, uint64_t us)
  */
 static int lease_setup(struct lab *lab)
 {
-	snprintf(lab->lease_dir, sizeof(lab->lease_dir), "/tmp/tdxup-lab-XXXXXX");
+	struct stat st;
+
+	/* Exploring makes thousands: tmpfs when there is one, they cost less there. */
+	snprintf(lab->lease_dir, sizeof(lab->lease_dir), "%s/tdxup-lab-XXXXXX",
+		 lab->cfg->chooser && !stat("/dev/shm", &st) && S_ISDIR(st.st_mode) &&
+		 !access("/dev/shm", W_OK) ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(lab->lease_dir)) {
 		lab->lease_dir[0] = '\0';
 		return -errno;

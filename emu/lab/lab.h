@@ -16,6 +16,8 @@
 #define LAB_MAX_ATTEMPTS	64
 #define LAB_MAX_FAULTS		8
 
+struct lab_chooser;		/* sched.h */
+
 enum lab_retry { LAB_RETRY_NONE, LAB_RETRY_BACKOFF };
 
 enum lab_fault_kind {
@@ -79,6 +81,16 @@ struct lab_config {
 	const char *name;		/* scenario name, for reports */
 	/* Expected outcome (scenario files): empty = "the default checks pass". */
 	const char *expect;		/* "pass", "module-lost", "refused", "busy", ... */
+	/*
+	 * Exploration (explore.h): a choice driver instead of the RNG (serial
+	 * driver only). Delays become preemption points, running TDs take
+	 * runner_steps steps (0: until the end), and a prebuilt target image
+	 * spares every run the signing.
+	 */
+	const struct lab_chooser *chooser;
+	unsigned int runner_steps;
+	const uint8_t *image;
+	size_t image_len;
 };
 
 void lab_config_init(struct lab_config *cfg);

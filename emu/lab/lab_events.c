@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lab/lab_internal.h"
+#include "lab/explore.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/status_name.h"
 #include "tdxup/tdx_abi.h"
@@ -181,6 +182,8 @@ static void on_seamcall(void *ctx, const struct seamcall_record *r)
 
 	pthread_mutex_lock(&lab->lock);
 	lab->res->seamcalls++;
+	if (lab->sched)
+		lab_sched_touch(lab->sched, lab_explore_seamcall_fp(r->rax, r->status), r->rax);
 	if (lab->sched) {
 		dur = seamcall_cost_ns(lab, r->rax);
 		ts = lab_sched_now_ns(lab->sched);
@@ -286,6 +289,7 @@ static void on_event(void *ctx, const struct host_event *ev)
 			timeline_add_locked(lab, now, text);
 		break;
 	case HOST_EV_STW_BEGIN:
+		lab_touch(lab, LAB_FP_STOP_MACHINE);
 		lab->stw_active = true;
 		lab->stw_begin_ns = now;
 		lab->installs_in_stw = 0;

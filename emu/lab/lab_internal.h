@@ -76,6 +76,8 @@ struct lab {
 };
 
 uint64_t lab_now_ns(struct lab *lab);
+/* Exploration: add to the current step's footprint (explore.h bits). */
+void lab_touch(struct lab *lab, uint32_t fp);
 /* Time with at least one build in flight, so far (lab.c). */
 uint64_t lab_busy_ns(struct lab *lab);
 /* lab_operator.c: the operator actor (arg: struct lab *). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lab/lab_internal.h"
+#include "lab/explore.h"
 #include "emu/module_build.h"
 #include "emu/sysfs_client_tree.h"
 #include "tdxup/seamldr_abi.h"
@@ -43,7 +44,17 @@ static int make_image(struct lab *lab)
 
 	if (!b)
 		return -ENOENT;
-	err = module_image_build(b, &opts, &lab->image, &lab->image_len);
+	if (lab->cfg->image) {
+		/* Prebuilt (exploration): the same image, without signing it again. */
+		lab->image = malloc(lab->cfg->image_len);
+		if (!lab->image)
+			return -ENOMEM;
+		memcpy(lab->image, lab->cfg->image, lab->cfg->image_len);
+		lab->image_len = lab->cfg->image_len;
+		err = 0;
+	} else {
+		err = module_image_build(b, &opts, &lab->image, &lab->image_len);
+	}
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < lab->cfg->nr_faults; i++)
@@ -185,7 +196,11 @@ void operator_fn(void *arg)
 	sysfs_client_init_tree(&c, tdx_host_sysfs(lab->h), NULL);
 	sysfs_client_set_kthread_clock(&c, lab->kt);
 	read_version(&c, lab->res->version_before, sizeof(lab->res->version_before));
-	lab->kt->sleep_us(lab->kt->ctx, lab->cfg->update_at_us);
+	/* Exploring, when the update starts is a choice; under hold every step is a lease step. */
+	if (!lab->cfg->chooser)
+		lab->kt->sleep_us(lab->kt->ctx, lab->cfg->update_at_us);
+	else if (lab->cfg->hold)
+		lab_sched_touch_unit(lab->sched, LAB_FP_LEASE_HOLD);
 	/* The builds' share of the time so far: the workload's occupancy. */
 	lab->op_start_ns = lab_now_ns(lab);
 	if (lab->op_start_ns)

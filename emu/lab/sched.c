@@ -20,6 +20,9 @@ struct actor {
 	uint64_t wake_ns;		/* runnable once now >= wake_ns */
 	bool used, finished, joined;
 	struct actor *joining;		/* blocked until this one finishes */
+	unsigned int unit;		/* exploration unit (sched.h) */
+	enum lab_yield how;		/* how it last gave the token back */
+	uint32_t sticky;		/* footprint of every step of its unit */
 	void (*fn)(void *);
 	void *arg;
 	struct lab_sched *s;
@@ -34,6 +37,12 @@ struct lab_sched {
 	uint64_t rng;
 	uint64_t switches;
 	struct kthread_ops ops;
+	/* Exploration: the choice driver and the step in progress. */
+	bool exploring;
+	struct lab_chooser chooser;
+	struct lab_step step;
+	struct lab_choice choice;
+	unsigned long cont;		/* hand-overs inside one unit in a row */
 };
 
 /* splitmix64: small, seedable, good enough to pick actors. */
@@ -61,10 +70,17 @@ static unsigned int self_locked(struct lab_sched *s)
  * Pick the next holder: uniformly among actors whose wake time has come;
  * if none, jump the clock to the earliest wake time.
  */
+static void pick_explore_locked(struct lab_sched *s);
+
 static void pick_next_locked(struct lab_sched *s)
 {
 	unsigned int ready[MAX_ACTORS], n = 0;
 	uint64_t earliest = UINT64_MAX;
+
+	if (s->exploring) {
+		pick_explore_locked(s);
+		return;
+	}
 
 	for (;;) {
 		for (unsigned int i = 0; i < s->nr; i++) {
@@ -88,6 +104,86 @@ static void pick_next_locked(struct lab_sched *s)
 	pthread_cond_signal(&s->actors[s->current].cond);
 }
 
+static bool blocked_locked(const struct actor *a)
+{
+	return !a->used || a->finished || (a->joining && !a->joining->finished);
+}
+
+/*
+ * A unit with another live member keeps the token (its step goes on): the
+ * first runnable member after prev that does not wait, else one that does.
+ * A unit spinning without end is let go (the guard), rather than hang.
+ */
+#define UNIT_SPIN_GUARD	(1UL << 22)
+
+static int unit_next_locked(struct lab_sched *s, unsigned int prev)
+{
+	unsigned int u = s->actors[prev].unit, live = 0;
+	int waiting = -1;
+
+	for (unsigned int i = 0; i < s->nr; i++)
+		live += s->actors[i].used && !s->actors[i].finished && s->actors[i].unit == u;
+	if (live < (s->actors[prev].finished ? 1u : 2u) || ++s->cont > UNIT_SPIN_GUARD)
+		return -1;
+	for (unsigned int k = 1; k <= s->nr; k++) {
+		unsigned int i = (prev + k) % s->nr;
+		const struct actor *a = &s->actors[i];
+
+		if (a->unit != u || blocked_locked(a))
+			continue;
+		if (a->how != LAB_YIELD_WAIT)
+			return (int)i;
+		if (waiting < 0)
+			waiting = (int)i;
+	}
+	return waiting;
+}
+
+static void hand_token_locked(struct lab_sched *s, unsigned int next)
+{
+	/* Time only moves forward: a waiter resumed early finds its wake time. */
+	if (s->actors[next].how == LAB_YIELD_WAIT && s->actors[next].wake_ns > s->now_ns)
+		s->now_ns = s->actors[next].wake_ns;
+	s->current = next;
+	s->switches++;
+	pthread_cond_signal(&s->actors[next].cond);
+}
+
+/* The choice driver's pick among the candidates (sched.h). */
+static void pick_explore_locked(struct lab_sched *s)
+{
+	unsigned int prev = s->current;
+	struct lab_choice *c = &s->choice;
+	int next = unit_next_locked(s, prev);
+
+	if (next >= 0) {
+		hand_token_locked(s, (unsigned int)next);
+		return;
+	}
+	s->cont = 0;
+	s->step.actor = s->actors[prev].unit;
+	s->step.how = s->actors[prev].finished ? LAB_YIELD_DONE : s->actors[prev].how;
+	s->step.fp |= s->actors[s->step.actor].sticky;
+	c->step = &s->step;
+	c->final = false;
+	c->nr = 0;
+	for (unsigned int i = 0; i < s->nr && c->nr < LAB_SCHED_MAX_CAND; i++) {
+		const struct actor *a = &s->actors[i];
+
+		if (blocked_locked(a))
+			continue;
+		c->actor[c->nr] = i;
+		c->how[c->nr] = a->how;
+		c->wake_ns[c->nr++] = a->wake_ns;
+	}
+	if (!c->nr)
+		return;		/* nobody left: the last actor is finishing */
+	next = (int)c->actor[s->chooser.choose(s->chooser.ctx, c) % c->nr];
+	memset(&s->step, 0, sizeof(s->step));
+	s->step.first_rax = ~0ULL;
+	hand_token_locked(s, (unsigned int)next);
+}
+
 static void wait_token_locked(struct lab_sched *s, unsigned int me)
 {
 	while (s->current != me)
@@ -109,6 +205,28 @@ static void sched_relax(void *ctx)
 	pthread_mutex_lock(&s->lock);
 	me = self_locked(s);
 	s->now_ns += RELAX_COST_NS;
+	s->actors[me].how = LAB_YIELD_WAIT;
+	s->actors[me].wake_ns = s->now_ns;
+	pick_next_locked(s);
+	wait_token_locked(s, me);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Outside exploration exactly a relax, so that seeded runs stay as they were. */
+static void sched_preempt(void *ctx)
+{
+	struct lab_sched *s = ctx;
+	unsigned int me;
+
+	if (!s->exploring) {
+		sched_relax(ctx);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	me = self_locked(s);
+	s->now_ns += RELAX_COST_NS;
+	s->actors[me].how = LAB_YIELD_PREEMPT;
+	s->actors[me].wake_ns = s->now_ns;
 	pick_next_locked(s);
 	wait_token_locked(s, me);
 	pthread_mutex_unlock(&s->lock);
@@ -122,6 +240,7 @@ static void sched_sleep_us(void *ctx, uint64_t us)
 	pthread_mutex_lock(&s->lock);
 	me = self_locked(s);
 	s->actors[me].wake_ns = s->now_ns + us * 1000;
+	s->actors[me].how = LAB_YIELD_WAIT;
 	pick_next_locked(s);
 	wait_token_locked(s, me);
 	pthread_mutex_unlock(&s->lock);
@@ -175,6 +294,9 @@ static int sched_start(void *ctx, void (*fn)(void *), void *arg, const char *nam
 	a->arg = arg;
 	a->s = s;
 	a->wake_ns = s->now_ns;
+	a->how = LAB_YIELD_START;
+	/* Actor 0's children are units of their own; others join their creator's. */
+	a->unit = s->current ? s->actors[s->current].unit : s->nr;
 	pthread_cond_init(&a->cond, NULL);
 	ret = pthread_create(&a->thread, NULL, actor_main, a);
 	if (ret) {
@@ -201,6 +323,7 @@ static void sched_join(void *ctx, void *handle)
 
 		/* Not runnable until a finishes; its exit hands the token on. */
 		s->actors[me].joining = a;
+		s->actors[me].how = LAB_YIELD_JOIN;
 		pick_next_locked(s);
 		wait_token_locked(s, me);
 		s->actors[me].joining = NULL;
@@ -232,6 +355,7 @@ struct lab_sched *lab_sched_create(uint64_t seed)
 		.join = sched_join,
 		.sleep_us = sched_sleep_us,
 		.relax = sched_relax,
+		.preempt = sched_preempt,
 		.now_us = sched_now_us,
 		.cooperative = 1,
 	};
@@ -288,4 +412,65 @@ uint64_t lab_sched_switches(struct lab_sched *s)
 	n = s->switches;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+void lab_sched_set_chooser(struct lab_sched *s, const struct lab_chooser *ch)
+{
+	pthread_mutex_lock(&s->lock);
+	s->exploring = ch != NULL;
+	if (ch)
+		s->chooser = *ch;
+	memset(&s->step, 0, sizeof(s->step));
+	s->step.first_rax = ~0ULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool lab_sched_exploring(struct lab_sched *s)
+{
+	bool e;
+
+	pthread_mutex_lock(&s->lock);
+	e = s->exploring;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+void lab_sched_end_choices(struct lab_sched *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->exploring) {
+		s->step.actor = s->actors[s->current].unit;
+		s->step.how = LAB_YIELD_DONE;
+		s->step.fp |= s->actors[s->step.actor].sticky;
+		s->choice.step = &s->step;
+		s->choice.final = true;
+		s->choice.nr = 0;
+		s->chooser.choose(s->chooser.ctx, &s->choice);
+		s->exploring = false;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void lab_sched_touch(struct lab_sched *s, uint32_t fp, uint64_t rax)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->exploring) {
+		s->step.fp |= fp;
+		if (rax != ~0ULL && !s->step.seamcalls++)
+			s->step.first_rax = rax;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void lab_sched_touch_unit(struct lab_sched *s, uint32_t fp)
+{
+	pthread_mutex_lock(&s->lock);
+	s->actors[s->actors[self_locked(s)].unit].sticky |= fp;
+	s->step.fp |= fp;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void lab_sched_yield(struct lab_sched *s)
+{
+	sched_preempt(s);
 }

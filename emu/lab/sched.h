@@ -33,4 +33,58 @@ uint64_t lab_sched_rand(struct lab_sched *s);
 /* Number of token hand-overs so far (a determinism fingerprint). */
 uint64_t lab_sched_switches(struct lab_sched *s);
 
+/*
+ * Exploration (explore.c): a choice driver replaces the RNG. Actors are
+ * grouped in units: an actor started by actor 0 is its own unit, one started
+ * by any other actor joins its creator's (the fw_upload worker joins the
+ * operator). A unit keeps the token while it has two live members, so the
+ * operator's upload with its worker is one step. At every other hand-over
+ * the driver is shown the step that just ended and the candidates, and
+ * picks one; time never decides who runs.
+ */
+#define LAB_SCHED_MAX_CAND	64
+
+enum lab_yield {
+	LAB_YIELD_START,	/* started, has not run yet */
+	LAB_YIELD_PREEMPT,	/* a preemption point: may run again at once */
+	LAB_YIELD_WAIT,		/* waits for another actor's step (relax, sleep) */
+	LAB_YIELD_JOIN,		/* resumes from a join */
+	LAB_YIELD_DONE,		/* finished */
+};
+
+/* What one unit did between two choice points. */
+struct lab_step {
+	unsigned int actor;
+	enum lab_yield how;	/* how it gave the token back */
+	uint32_t fp;		/* footprint bits (explore.h) */
+	unsigned int seamcalls;
+	uint64_t first_rax;	/* RAX of its first SEAMCALL */
+};
+
+struct lab_choice {
+	const struct lab_step *step;	/* NULL at the first point */
+	bool final;			/* the run's actors are done: no choice */
+	unsigned int nr;
+	unsigned int actor[LAB_SCHED_MAX_CAND];
+	enum lab_yield how[LAB_SCHED_MAX_CAND];
+	uint64_t wake_ns[LAB_SCHED_MAX_CAND];
+};
+
+struct lab_chooser {
+	void *ctx;
+	/* An index into c->actor (ignored when c->final). */
+	unsigned int (*choose)(void *ctx, const struct lab_choice *c);
+};
+
+void lab_sched_set_chooser(struct lab_sched *s, const struct lab_chooser *ch);
+bool lab_sched_exploring(struct lab_sched *s);
+/* Report the last step and hand scheduling back to the RNG (token holder). */
+void lab_sched_end_choices(struct lab_sched *s);
+/* Add to the current step's footprint; rax ~0 when it is no SEAMCALL. */
+void lab_sched_touch(struct lab_sched *s, uint32_t fp, uint64_t rax);
+/* Add fp to every step of the caller's unit, this one included. */
+void lab_sched_touch_unit(struct lab_sched *s, uint32_t fp);
+/* A preemption point for lab actors (the token holder). */
+void lab_sched_yield(struct lab_sched *s);
+
 #endif /* TDXUP_LAB_SCHED_H */

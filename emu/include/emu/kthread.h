@@ -19,6 +19,12 @@ struct kthread_ops {
 	void (*sleep_us)(void *ctx, uint64_t us);
 	/* Yield the CPU while waiting for something another thread does. */
 	void (*relax)(void *ctx);
+	/*
+	 * A preemption point that waits for nothing (before a SEAMCALL). NULL:
+	 * relax. The lab's explorer tells the two apart: a relaxing thread waits
+	 * for another's step, a preempted one may run again at once.
+	 */
+	void (*preempt)(void *ctx);
 	/* Monotonic microseconds (virtual under the lab scheduler). */
 	uint64_t (*now_us)(void *ctx);
 	/*

@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stateless model checking of a lab scenario (explore.h): every run boots a
+ * fresh host and runs lab_run under this file's choice driver; the tree of
+ * choices is walked depth first with dynamic partial-order reduction:
+ * Flanagan-Godefroid's backtracking on races, with source sets and sleep
+ * sets (Abdulla et al. 2014, algorithm 1). Nothing is kept between runs but
+ * the stack of choice points: runs repeat because the lab is deterministic
+ * given its choices, and a prefix that does not repeat is reported.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab/explore.h"
+#include "tdxup/tdx_abi.h"
+
+#define MAXA		64		/* actors, as bits of a uint64_t */
+#define NO_ACTOR	0xFFFFu
+
+/*
+ * ---- the dependence relation -------------------------------------------
+ *
+ * A step is what one unit (an actor, or the operator with its fw_upload
+ * worker) does between two choice points: at most one SEAMCALL for a TD's
+ * VMM (it yields before each), the whole upload with its stop_machine for
+ * the operator (the unit keeps the token while its worker lives). Two steps
+ * of one unit are ordered by the program. Steps of two units are dependent
+ * when swapping them could change what either does or leaves behind:
+ *
+ * - Operations on the same TD are dependent. Only its VMM's unit makes
+ *   SEAMCALLs on a TD, so that is program order; the update touches every
+ *   TD and is covered by the next rule.
+ * - The module's global state (sys_state, td_build_count, the key IDs, the
+ *   handoff) makes every SEAMCALL dependent with a step that rewrites it:
+ *   SHUTDOWN, P-SEAMLDR INSTALL, UPDATE (and the SYS.*INIT/CONFIG leaves
+ *   that follow an install). Under v8 SHUTDOWN reads td_build_count; under
+ *   mainline the update rewrites the layout every in-flight TD's TDCS is
+ *   read with.
+ * - stop_machine is dependent with every SEAMCALL: no SEAMCALL runs while
+ *   it holds the CPUs, so it lands before or after each one.
+ * - Lease operations are dependent with each other, except two builders'
+ *   own registrations: those take the gate shared and create and remove
+ *   distinct entries, so they commute; the operator's hold (hold file, gate
+ *   exclusive, the scan of every entry) is dependent with every lease step.
+ * - Everything else commutes. In particular two builders' SEAMCALLs on
+ *   different TDs: td_build_count moves by +1/-1, which commutes, and the
+ *   key IDs two creations get are swapped, which no TD can tell (the
+ *   module treats every HKID alike). Reads of the module's state by the
+ *   operator's pre-checks (SYS.RD, SEAMLDR.INFO) commute with TD SEAMCALLs.
+ *
+ * A waiting unit (sched.h: it relaxed or slept) polls for something: it is
+ * enabled again by a later step of another unit that writes what its poll
+ * read (wakes(), a sub-relation of the dependence: waking is a dependence).
+ * A TD SEAMCALL writes its own TD only, which nobody polls; a refused
+ * SHUTDOWN read td_build_count, which only the steps that open or close a
+ * build window write, so an operator backing off on device-busy retries
+ * after such a step: refusals in between would find the same count and
+ * change nothing. A step that itself ends waiting (a poll that found nothing
+ * to do) wakes nobody. When nothing is enabled the earliest waiter by
+ * virtual time resumes (its deadline may have passed): time never chooses
+ * among enabled units, it only breaks a standstill.
+ */
+static bool fp_dependent(uint32_t a, uint32_t b)
+{
+	const uint32_t lease = LAB_FP_LEASE_BUILD | LAB_FP_LEASE_HOLD;
+
+	if (((a & LAB_FP_MODULE_WRITE) && (b & (LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE))) ||
+	    ((b & LAB_FP_MODULE_WRITE) && (a & LAB_FP_SEAMCALL)))
+		return true;
+	if (((a & LAB_FP_STOP_MACHINE) && (b & (LAB_FP_SEAMCALL | LAB_FP_STOP_MACHINE))) ||
+	    ((b & LAB_FP_STOP_MACHINE) && (a & LAB_FP_SEAMCALL)))
+		return true;
+	if (((a & LAB_FP_BUILDS) && (b & LAB_FP_BUILDS_READ)) ||
+	    ((b & LAB_FP_BUILDS) && (a & LAB_FP_BUILDS_READ)))
+		return true;
+	return ((a & LAB_FP_LEASE_HOLD) && (b & lease)) || ((b & LAB_FP_LEASE_HOLD) && (a & lease));
+}
+
+static bool dependent(unsigned int ua, uint32_t a, unsigned int ub, uint32_t b)
+{
+	return ua == ub || fp_dependent(a, b);
+}
+
+/* Whether step s writes what the waiting unit's poll w read. */
+static bool wakes(uint32_t w, uint32_t s)
+{
+	const uint32_t lease = LAB_FP_LEASE_BUILD | LAB_FP_LEASE_HOLD;
+
+	return ((w & LAB_FP_SEAMCALL) && (s & LAB_FP_MODULE_WRITE)) ||
+	       ((w & LAB_FP_BUILDS_READ) && (s & LAB_FP_BUILDS)) ||
+	       ((w & LAB_FP_LEASE_BUILD) && (s & LAB_FP_LEASE_HOLD)) ||
+	       ((w & LAB_FP_LEASE_HOLD) && (s & lease));
+}
+
+uint32_t lab_explore_seamcall_fp(uint64_t rax, uint64_t status)
+{
+	if (rax & P_SEAMLDR_SEAMCALL_BASE)
+		return LAB_FP_SEAMCALL | (rax == SEAMLDR_INSTALL ? LAB_FP_MODULE_WRITE : 0);
+	switch (rax & TDX_LEAF_MASK) {
+	case TDH_SYS_SHUTDOWN:
+		/* v8's refusal happens before the module changes anything. */
+		if (status != TDX_SUCCESS)
+			return LAB_FP_SEAMCALL | LAB_FP_BUILDS_READ;
+		return LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE;
+	case TDH_MNG_INIT: case TDH_MR_FINALIZE: case TDH_MNG_VPFLUSHDONE:
+		return LAB_FP_SEAMCALL | LAB_FP_TD | LAB_FP_BUILDS;
+	case TDH_SYS_UPDATE: case TDH_SYS_INIT: case TDH_SYS_LP_INIT:
+	case TDH_SYS_CONFIG: case TDH_SYS_KEY_CONFIG: case TDH_SYS_TDMR_INIT:
+	case TDH_SYS_LP_SHUTDOWN:
+		return LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE;
+	case TDH_SYS_RD: case TDH_SYS_RDALL: case TDH_SYS_INFO:
+		return LAB_FP_SEAMCALL;
+	}
+	return LAB_FP_SEAMCALL | LAB_FP_TD;
+}
+
+/* ---- the stack of choice points ---------------------------------------- */
+
+struct ex_event {
+	struct lab_step step;		/* the chosen unit's step from this node */
+	bool after_join;		/* it resumed from a join */
+};
+
+struct ex_node {
+	uint64_t enabled, backtrack, done, sleep;
+	uint16_t chosen, prev;		/* prev: the unit of the step before */
+	bool prev_runnable;		/* prev could have gone on: switching is a preemption */
+	unsigned int preemptions;	/* before this node's choice */
+	uint32_t sleep_fp[MAXA], done_fp[MAXA];
+	struct ex_event ev;
+};
+
+struct explorer {
+	const struct lab_explore_opts *o;
+	struct ex_node *nodes;
+	size_t nr, cap;			/* nodes on the stack */
+	size_t prefix;			/* nodes replayed by this run */
+	size_t depth;			/* this run's next node */
+	bool blocked, diverged, bounded, overflow;
+	/* Per run: who waits, and whether a dependent step woke it. */
+	bool woken[MAXA];
+	uint32_t wait_fp[MAXA];
+	uint16_t last;			/* the unit that ran last */
+	/* Replay: the schedule's choices, and where we are in them. */
+	const uint16_t *want;
+	size_t nr_want, pos;
+	bool replay, misfit;
+};
+
+static unsigned int lowest(uint64_t m)
+{
+	return (unsigned int)__builtin_ctzll(m);
+}
+
+static int grow(struct explorer *x)
+{
+	struct ex_node *n;
+	size_t cap;
+
+	if (x->nr < x->cap)
+		return 0;
+	cap = x->cap ? x->cap * 2 : 256;
+	n = realloc(x->nodes, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	x->nodes = n;
+	x->cap = cap;
+	return 0;
+}
+
+/* The step that just ended: it is the event of the node it was chosen at. */
+static void record_step(struct explorer *x, const struct lab_step *st)
+{
+	struct ex_event ev = { .step = *st };
+	uint16_t u = (uint16_t)st->actor;
+
+	if (u >= MAXA)
+		return;
+	if (!x->replay && x->depth && x->depth <= x->nr && !x->blocked) {
+		struct ex_node *n = &x->nodes[x->depth - 1];
+
+		ev.after_join = n->ev.after_join;
+		n->ev = ev;
+	}
+	if (st->how == LAB_YIELD_WAIT) {
+		x->woken[u] = false;
+		x->wait_fp[u] = st->fp;
+		return;
+	}
+	for (unsigned int w = 0; w < MAXA; w++)
+		if (w != u && !x->woken[w] && wakes(x->wait_fp[w], st->fp))
+			x->woken[w] = true;
+}
+
+/* Enabled units as a mask; a standstill resumes the earliest waiter. */
+static uint64_t enabled_set(struct explorer *x, const struct lab_choice *c)
+{
+	uint64_t e = 0, best_ns = UINT64_MAX;
+	unsigned int best = 0;
+
+	for (unsigned int i = 0; i < c->nr; i++) {
+		unsigned int a = c->actor[i];
+
+		if (a >= MAXA) {
+			x->overflow = true;
+			continue;
+		}
+		if (c->how[i] != LAB_YIELD_WAIT || x->woken[a])
+			e |= 1ULL << a;
+		else if (c->wake_ns[i] < best_ns) {
+			best_ns = c->wake_ns[i];
+			best = a;
+		}
+	}
+	if (!e && best_ns != UINT64_MAX) {
+		x->woken[best] = true;
+		e = 1ULL << best;
+	}
+	return e;
+}
+
+/* Non-preemptive by default: the unit that ran goes on if it may. */
+static unsigned int default_choice(const struct explorer *x, uint64_t allowed)
+{
+	if (x->last < MAXA && (allowed >> x->last & 1))
+		return x->last;
+	return lowest(allowed);
+}
+
+static void new_node(struct explorer *x, uint64_t e, bool last_runnable)
+{
+	struct ex_node *n = &x->nodes[x->nr++];
+
+	memset(n, 0, offsetof(struct ex_node, sleep_fp));
+	n->enabled = e;
+	n->prev = x->last;
+	n->prev_runnable = last_runnable;
+	if (x->nr > 1) {
+		const struct ex_node *p = &x->nodes[x->nr - 2];
+		uint64_t cand = (p->sleep | p->done) & ~(1ULL << p->chosen);
+
+		n->preemptions = p->preemptions +
+				 (p->prev_runnable && p->chosen != p->prev);
+		if (x->o->no_dpor)
+			return;		/* plain search: no sleep sets either */
+		/* Sleep sets: what slept or was done stays asleep past an independent step. */
+		for (; cand; cand &= cand - 1) {
+			unsigned int q = lowest(cand);
+			uint32_t fq = (p->sleep >> q & 1) ? p->sleep_fp[q] : p->done_fp[q];
+
+			if (!dependent(q, fq, p->ev.step.actor, p->ev.step.fp)) {
+				n->sleep |= 1ULL << q;
+				n->sleep_fp[q] = fq;
+			}
+		}
+	}
+}
+
+static bool preempts(const struct ex_node *n, unsigned int q)
+{
+	return n->prev_runnable && q != n->prev;
+}
+
+static void add_backtrack(struct explorer *x, struct ex_node *n, uint64_t want);
+
+static unsigned int choose_new(struct explorer *x, uint64_t e, bool last_runnable)
+{
+	struct ex_node *n;
+	uint64_t allowed;
+	unsigned int q;
+
+	if (x->blocked || grow(x)) {
+		x->blocked = true;
+		return default_choice(x, e);
+	}
+	new_node(x, e, last_runnable);
+	n = &x->nodes[x->nr - 1];
+	allowed = e & ~n->sleep;
+	if (!allowed) {
+		/* Sleep-set blocked: every continuation was explored elsewhere. */
+		x->blocked = true;
+		x->nr--;
+		return default_choice(x, e);
+	}
+	q = default_choice(x, allowed);
+	if (x->o->preemption_bound >= 0 && preempts(n, q) &&
+	    n->preemptions >= (unsigned int)x->o->preemption_bound) {
+		x->bounded = true;
+		x->blocked = true;
+		x->nr--;
+		return default_choice(x, e);
+	}
+	n->chosen = (uint16_t)q;
+	n->backtrack = 1ULL << q;
+	if (x->o->no_dpor)
+		add_backtrack(x, n, allowed);
+	return q;
+}
+
+static unsigned int choose_replay(struct explorer *x, uint64_t e)
+{
+	unsigned int q;
+
+	if (__builtin_popcountll(e) < 2)
+		return lowest(e);
+	if (x->pos >= x->nr_want) {
+		x->misfit = true;
+		return default_choice(x, e);
+	}
+	q = x->want[x->pos++];
+	if (q >= MAXA || !(e >> q & 1)) {
+		x->misfit = true;
+		return default_choice(x, e);
+	}
+	return q;
+}
+
+static unsigned int ex_choose(void *ctx, const struct lab_choice *c)
+{
+	struct explorer *x = ctx;
+	bool last_runnable = false;
+	unsigned int q, i;
+	uint64_t e;
+
+	if (c->step && x->last != NO_ACTOR)
+		record_step(x, c->step);
+	if (c->final)
+		return 0;
+	e = enabled_set(x, c);
+	if (x->last < MAXA)
+		last_runnable = (e >> x->last & 1) && c->step && c->step->how == LAB_YIELD_PREEMPT;
+	if (x->replay)
+		q = choose_replay(x, e);
+	else if (x->depth < x->prefix) {
+		struct ex_node *n = &x->nodes[x->depth];
+
+		if (n->enabled != e)
+			x->diverged = true;
+		q = n->chosen;
+		if (!(e >> q & 1))
+			q = default_choice(x, e);
+	} else {
+		q = choose_new(x, e, last_runnable);
+	}
+	for (i = 0; i < c->nr && c->actor[i] != q; i++)
+		;
+	if (i == c->nr)
+		i = 0;
+	if (!x->replay && !x->blocked && x->depth < x->nr)
+		x->nodes[x->depth].ev.after_join = c->how[i] == LAB_YIELD_JOIN;
+	x->depth++;
+	x->last = (uint16_t)c->actor[i];
+	return i;
+}
+
+static void run_reset(struct explorer *x)
+{
+	x->depth = 0;
+	x->blocked = x->bounded = false;
+	x->last = NO_ACTOR;
+	memset(x->woken, 0, sizeof(x->woken));
+	memset(x->wait_fp, 0, sizeof(x->wait_fp));
+	x->pos = 0;
+}
+
+static int run_once(struct explorer *x, const struct lab_config *base, struct lab_result *res)
+{
+	struct lab_chooser ch = { x, ex_choose };
+	struct lab_config cfg = *base;
+
+	run_reset(x);
+	cfg.chooser = &ch;
+	cfg.quiet = true;
+	return lab_run(&cfg, res);
+}
+
+/* ---- races (source-DPOR over the trace just run) ------------------------ */
+
+struct hb {
+	size_t n, words;
+	uint64_t *bits;			/* n rows: the events before each, transitively */
+};
+
+static bool ev_dependent(const struct ex_event *a, const struct ex_event *b)
+{
+	/* A join resumes after the joined unit finished. */
+	if (a->step.how == LAB_YIELD_DONE && b->after_join)
+		return true;
+	return dependent(a->step.actor, a->step.fp, b->step.actor, b->step.fp);
+}
+
+static bool bit(const uint64_t *row, size_t i)
+{
+	return row[i / 64] >> (i % 64) & 1;
+}
+
+static int hb_build(struct hb *h, const struct ex_node *nodes, size_t n)
+{
+	h->n = n;
+	h->words = (n + 63) / 64;
+	h->bits = calloc(n * h->words + 1, sizeof(uint64_t));
+	if (!h->bits)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		uint64_t *row = h->bits + j * h->words;
+
+		for (size_t i = 0; i < j; i++) {
+			const uint64_t *ri = h->bits + i * h->words;
+
+			if (bit(row, i) || !ev_dependent(&nodes[i].ev, &nodes[j].ev))
+				continue;
+			row[i / 64] |= 1ULL << (i % 64);
+			for (size_t w = 0; w < h->words; w++)
+				row[w] |= ri[w];
+		}
+	}
+	return 0;
+}
+
+/* i races with j: dependent, other units, nothing between orders them. */
+static bool is_race(const struct hb *h, const struct ex_node *nodes, size_t i, size_t j)
+{
+	const uint64_t *rj = h->bits + j * h->words;
+
+	if (nodes[i].ev.step.actor == nodes[j].ev.step.actor ||
+	    !ev_dependent(&nodes[i].ev, &nodes[j].ev))
+		return false;
+	for (size_t k = i + 1; k < j; k++)
+		if (bit(rj, k) && bit(h->bits + k * h->words, i))
+			return false;
+	return true;
+}
+
+/*
+ * The units that can start v = notdep(i).proc(j) (the events after i not
+ * ordered after it, then j): those whose first event in v has nothing of v
+ * before it.
+ */
+static uint64_t initials(const struct hb *h, const struct ex_node *nodes, size_t i, size_t j,
+			 uint64_t *scratch)
+{
+	uint64_t seen = 0, init = 0;
+
+	memset(scratch, 0, h->words * sizeof(uint64_t));
+	for (size_t k = i + 1; k <= j; k++) {
+		const uint64_t *rk = h->bits + k * h->words;
+		unsigned int a = nodes[k].ev.step.actor;
+		bool free = true;
+
+		if (k < j && bit(rk, i))
+			continue;
+		if (a < MAXA && !(seen >> a & 1)) {
+			for (size_t w = 0; w < h->words && free; w++)
+				free = !(rk[w] & scratch[w]);
+			seen |= 1ULL << a;
+			if (free)
+				init |= 1ULL << a;
+		}
+		scratch[k / 64] |= 1ULL << (k % 64);
+	}
+	return init;
+}
+
+static void add_backtrack(struct explorer *x, struct ex_node *n, uint64_t want)
+{
+	for (; want; want &= want - 1) {
+		unsigned int q = lowest(want);
+
+		if (x->o->preemption_bound >= 0 && preempts(n, q) &&
+		    n->preemptions >= (unsigned int)x->o->preemption_bound) {
+			x->bounded = true;
+			continue;
+		}
+		n->backtrack |= 1ULL << q;
+	}
+}
+
+static void race_at(struct explorer *x, const struct hb *h, size_t i, size_t j, uint64_t *scr)
+{
+	struct ex_node *n = &x->nodes[i];
+	uint64_t init = initials(h, x->nodes, i, j, scr), cand;
+	unsigned int p = x->nodes[j].ev.step.actor;
+
+	if (init & (n->backtrack | n->sleep))
+		return;
+	cand = init & n->enabled;
+	if (cand)
+		add_backtrack(x, n, (cand >> p & 1) ? 1ULL << p : 1ULL << lowest(cand));
+	else
+		add_backtrack(x, n, n->enabled & ~n->sleep);
+}
+
+static int analyse(struct explorer *x)
+{
+	size_t n = x->nr;
+	struct hb h;
+	uint64_t *scratch;
+	int err = hb_build(&h, x->nodes, n);
+
+	if (err)
+		return err;
+	scratch = calloc(h.words + 1, sizeof(uint64_t));
+	if (!scratch) {
+		free(h.bits);
+		return -ENOMEM;
+	}
+	for (size_t j = 1; j < n; j++)
+		for (size_t i = 0; i < j; i++)
+			if (is_race(&h, x->nodes, i, j))
+				race_at(x, &h, i, j, scratch);
+	free(scratch);
+	free(h.bits);
+	return 0;
+}
+
+/* The deepest node with something left to explore becomes the new choice. */
+static bool backtrack(struct explorer *x)
+{
+	while (x->nr) {
+		struct ex_node *n = &x->nodes[x->nr - 1];
+		uint64_t left;
+
+		n->done |= 1ULL << n->chosen;
+		n->done_fp[n->chosen] = n->ev.step.fp;
+		left = n->backtrack & n->enabled & ~n->done & ~n->sleep;
+		if (left) {
+			n->chosen = (uint16_t)lowest(left);
+			x->prefix = x->nr;
+			return true;
+		}
+		x->nr--;
+	}
+	return false;
+}
+
+/* ---- schedules: the choices at points with two or more enabled ---------- */
+
+static void schedule_string(const struct explorer *x, char *out, size_t len)
+{
+	size_t o = 0, i = 0, j;
+
+	out[0] = '\0';
+	for (;;) {
+		unsigned int q, count = 0;
+		int w;
+
+		while (i < x->nr && __builtin_popcountll(x->nodes[i].enabled) < 2)
+			i++;
+		if (i == x->nr)
+			return;
+		q = x->nodes[i].chosen;
+		/* Run-length: the same unit chosen at the next non-trivial points. */
+		for (j = i; j < x->nr; j++) {
+			if (__builtin_popcountll(x->nodes[j].enabled) < 2)
+				continue;
+			if (x->nodes[j].chosen != q)
+				break;
+			count++;
+		}
+		w = count > 1 ? snprintf(out + o, len - o, "%s%ux%u", o ? "." : "", q, count) :
+				snprintf(out + o, len - o, "%s%u", o ? "." : "", q);
+		if (w < 0 || (size_t)w >= len - o) {
+			out[0] = '\0';
+			return;
+		}
+		o += (size_t)w;
+		i = j;
+	}
+}
+
+/* "3x5.2.3x12" into choices; -EINVAL when it is not one. */
+static int parse_schedule(const char *s, uint16_t **out, size_t *nr)
+{
+	size_t cap = 0, n = 0;
+	uint16_t *v = NULL;
+
+	while (*s) {
+		char *end;
+		unsigned long q = strtoul(s, &end, 10), count = 1;
+
+		if (end == s || q >= MAXA)
+			goto bad;
+		s = end;
+		if (*s == 'x') {
+			count = strtoul(s + 1, &end, 10);
+			if (end == s + 1 || !count || count > 1000000)
+				goto bad;
+			s = end;
+		}
+		if (*s == '.' && s[1])
+			s++;
+		else if (*s)
+			goto bad;
+		if (n + count > cap) {
+			uint16_t *b;
+
+			cap = (n + count) * 2;
+			b = realloc(v, cap * sizeof(*v));
+			if (!b) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = b;
+		}
+		while (count--)
+			v[n++] = (uint16_t)q;
+	}
+	*out = v;
+	*nr = n;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+/* ---- the driver --------------------------------------------------------- */
+
+static void count_trace(struct lab_explore_stats *st, const struct lab_result *res,
+			const char *schedule)
+{
+	st->traces++;
+	if (!strcmp(res->outcome, "updated"))
+		st->updated++;
+	else if (!strcmp(res->outcome, "busy"))
+		st->busy++;
+	else if (!strcmp(res->outcome, "failed"))
+		st->failed++;
+	else if (!strcmp(res->outcome, "lost"))
+		st->lost++;
+	else
+		st->other++;
+	if (res->wrong_mrtds) {
+		if (!st->wrong_mrtd_traces)
+			snprintf(st->first_wrong, sizeof(st->first_wrong), "%s", schedule);
+		st->wrong_mrtd_traces++;
+		st->wrong_mrtd_builds += res->wrong_mrtds;
+	}
+	if (res->failed_builds) {
+		st->failed_build_traces++;
+		st->failed_builds += res->failed_builds;
+	}
+	st->td_lost_traces += res->tds_lost > 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The events of the trace just run, for the caller's callback. */
+static struct lab_step *events_of(const struct explorer *x)
+{
+	struct lab_step *ev = calloc(x->nr + 1, sizeof(*ev));
+
+	for (size_t i = 0; ev && i < x->nr; i++)
+		ev[i] = x->nodes[i].ev.step;
+	return ev;
+}
+
+static int after_run(struct explorer *x, struct lab_explore_stats *st,
+		     const struct lab_result *res, char *schedule)
+{
+	int err;
+
+	if (x->diverged)
+		return -EPROTO;
+	if (x->overflow)
+		return -E2BIG;
+	if (x->blocked) {
+		st->hit_preemption_bound |= x->bounded;
+		st->redundant += !x->bounded;
+		return 0;
+	}
+	schedule_string(x, schedule, LAB_EXPLORE_SCHED_MAX);
+	count_trace(st, res, schedule);
+	if (x->nr > st->max_depth)
+		st->max_depth = (unsigned int)x->nr;
+	if (x->o->on_trace) {
+		struct lab_step *ev = events_of(x);
+
+		if (!ev)
+			return -ENOMEM;
+		x->o->on_trace(x->o->ctx, res, ev, (unsigned int)x->nr, schedule);
+		free(ev);
+	}
+	err = x->o->no_dpor ? 0 : analyse(x);
+	/* A race whose reversal the bound forbids leaves part of the tree out. */
+	st->hit_preemption_bound |= x->bounded;
+	return err;
+}
+
+int lab_explore(const struct lab_config *cfg, const struct lab_explore_opts *o,
+		struct lab_explore_stats *st)
+{
+	struct explorer x = { .o = o };
+	char *schedule = malloc(LAB_EXPLORE_SCHED_MAX);
+	double t0 = now_s();
+	int err = schedule ? 0 : -ENOMEM;
+
+	memset(st, 0, sizeof(*st));
+	while (!err) {
+		struct lab_result res;
+
+		err = run_once(&x, cfg, &res);
+		if (!err)
+			err = after_run(&x, st, &res, schedule);
+		lab_result_free(&res);
+		if (err || !backtrack(&x))
+			break;
+		if (o->max_traces && st->traces >= o->max_traces) {
+			st->hit_max_traces = true;
+			break;
+		}
+	}
+	st->diverged = err == -EPROTO;
+	st->complete = !err && !st->hit_max_traces && !st->hit_preemption_bound;
+	st->seconds = now_s() - t0;
+	free(x.nodes);
+	free(schedule);
+	return err;
+}
+
+int lab_replay(const struct lab_config *cfg, const char *schedule, struct lab_result *res)
+{
+	struct lab_explore_opts o = { .preemption_bound = -1 };
+	struct explorer x = { .o = &o, .replay = true };
+	uint16_t *want = NULL;
+	int err = parse_schedule(schedule, &want, &x.nr_want);
+	struct lab_chooser ch = { &x, ex_choose };
+	struct lab_config c = *cfg;
+
+	memset(res, 0, sizeof(*res));
+	if (err)
+		return err;
+	x.want = want;
+	run_reset(&x);
+	c.chooser = &ch;
+	err = lab_run(&c, res);
+	free(want);
+	if (!err && (x.misfit || x.pos != x.nr_want))
+		err = -EINVAL;
+	return err;
+}
+
+void lab_explore_config_init(struct lab_config *cfg)
+{
+	lab_config_init(cfg);
+	/* Small and quick: every run boots a host. */
+	cfg->cpus = 2;
+	cfg->packages = 1;
+	cfg->builders = 1;
+	cfg->running = 1;
+	cfg->pages = 1;
+	cfg->runner_steps = 2;
+	cfg->name = "explore";
+}

@@ -55,6 +55,7 @@ bench: build
 	./$(BUILD)/bench/measure
 	./$(BUILD)/bench/update
 	./$(BUILD)/bench/contention
+	./$(BUILD)/bench/explore
 
 # The README's pictures: the lab's default run and --compare as SVG timelines,
 # and the contention benchmark (SEEDS seeds a cell; 100 take minutes) plotted

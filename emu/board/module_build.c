@@ -29,10 +29,6 @@
 #define FMS_2_0_A		0xa06d0
 #define FMS_2_0_B		0xa06e0
 
-#define LIB_IPP_2021_7		"IPP 2021.7.1"
-#define LIB_IPP_2021_10		"IPP 2021.10.0"
-#define LIB_ICP_1_0		"Intel Cryptography Primitives 1.0.1"
-#define LIB_ICP_NEXT		"hypothetical successor of Intel Cryptography Primitives 1.0.1"
 
 /* num_handoff_pages as the sigstruct stores it (count - 1), seamldr.md 5. */
 #define HANDOFF_PAGES_1_5	13

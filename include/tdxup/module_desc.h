@@ -25,6 +25,12 @@ enum crypto_layout {
 	CRYPTO_LAYOUT_IPP_2021_7	= 0x2107, /* IPP 2021.7.1 */
 };
 
+/* The crypto libraries' names, as the catalogue and a decoded descriptor give them. */
+#define LIB_IPP_2021_7		"IPP 2021.7.1"
+#define LIB_IPP_2021_10		"IPP 2021.10.0"
+#define LIB_ICP_1_0		"Intel Cryptography Primitives 1.0.1"
+#define LIB_ICP_NEXT		"hypothetical successor of Intel Cryptography Primitives 1.0.1"
+
 #define MODULE_BUILD_MAX_FMS	4
 
 struct module_build {

@@ -14,10 +14,6 @@
 #include "tdxup/module_desc.h"
 #include "tdxup/seamldr_abi.h"
 
-#define LIB_IPP_2021_7		"IPP 2021.7.1"
-#define LIB_IPP_2021_10		"IPP 2021.10.0"
-#define LIB_ICP_1_0		"Intel Cryptography Primitives 1.0.1"
-#define LIB_ICP_NEXT		"hypothetical successor of Intel Cryptography Primitives 1.0.1"
 
 /*
  * Descriptor, MODULE_DESC_SIZE bytes at the start of module page 0, all

@@ -357,6 +357,8 @@ static void test_key_hash(void **state)
 	signed_sample(raw);
 	sigstruct_key_hash(raw, h);
 	assert_memory_equal(h, tdxup_test_key_hash(), 48);
+	/* The production tool's public constant is the emulator's private key's. */
+	assert_memory_equal(tdxup_test_key_hash_computed(), tdxup_test_key_hash(), 48);
 	assert_ptr_equal(tdxup_test_key_hash(), tdxup_test_key_hash());
 	hex(tdxup_test_key_hash(), 48, hexbuf);
 	assert_string_equal(hexbuf, test_key_hash_hex);

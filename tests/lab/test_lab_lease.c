@@ -27,6 +27,15 @@ static void run(struct lab_config *cfg, struct lab_result *res)
 	assert_int_equal(lab_run(cfg, res), 0);
 }
 
+/* The default scenario on profile p at seed, the operator holding builds or not. */
+static void config(struct lab_config *cfg, uint64_t seed, enum kernel_profile p, bool hold)
+{
+	lab_config_init(cfg);
+	cfg->seed = seed;
+	cfg->profile = p;
+	cfg->hold = hold;
+}
+
 static void explain(const struct lab_result *res)
 {
 	if (!res->pass)
@@ -42,10 +51,7 @@ static void test_mainline_hold(void **state)
 		struct lab_config cfg;
 		struct lab_result res;
 
-		lab_config_init(&cfg);
-		cfg.seed = seed;
-		cfg.profile = KERNEL_PROFILE_MAINLINE;
-		cfg.hold = true;
+		config(&cfg, seed, KERNEL_PROFILE_MAINLINE, true);
 		run(&cfg, &res);
 		explain(&res);
 		assert_true(res.pass);
@@ -69,9 +75,7 @@ static void test_v8_hold(void **state)
 		struct lab_config cfg;
 		struct lab_result res;
 
-		lab_config_init(&cfg);
-		cfg.seed = seed;
-		cfg.hold = true;
+		config(&cfg, seed, KERNEL_PROFILE_V8, true);
 		run(&cfg, &res);
 		explain(&res);
 		assert_true(res.pass);
@@ -91,10 +95,7 @@ static void test_hold_without_leases_fails(void **state)
 		struct lab_config cfg;
 		struct lab_result res;
 
-		lab_config_init(&cfg);
-		cfg.seed = seed;
-		cfg.profile = KERNEL_PROFILE_MAINLINE;
-		cfg.hold = true;
+		config(&cfg, seed, KERNEL_PROFILE_MAINLINE, true);
 		cfg.vmm_leases = false;
 		run(&cfg, &res);
 		wrong += res.wrong_mrtds;
@@ -116,10 +117,7 @@ static void test_killed_builders_never_wedge(void **state)
 		struct lab_config cfg;
 		struct lab_result res;
 
-		lab_config_init(&cfg);
-		cfg.seed = seed;
-		cfg.profile = KERNEL_PROFILE_MAINLINE;
-		cfg.hold = true;
+		config(&cfg, seed, KERNEL_PROFILE_MAINLINE, true);
 		cfg.crash_builders = 2;
 		run(&cfg, &res);
 		explain(&res);
@@ -145,11 +143,8 @@ static void test_threads_hold(void **state)
 		struct lab_config cfg;
 		struct lab_result res;
 
-		lab_config_init(&cfg);
-		cfg.seed = seed;
+		config(&cfg, seed, KERNEL_PROFILE_MAINLINE, true);
 		cfg.driver = LOCKSTEP_THREADS;
-		cfg.profile = KERNEL_PROFILE_MAINLINE;
-		cfg.hold = true;
 		cfg.crash_builders = 1;
 		run(&cfg, &res);
 		explain(&res);

@@ -106,14 +106,22 @@ struct run {
 	struct img i;
 };
 
-static enum update_outcome run_on(struct run *t, const char *boot, enum kernel_profile p,
-				  enum sysfs_layout l, uint32_t remaining, const char *target,
-				  unsigned int format)
+/* A host booted on boot, a client on its tree, the target image and default options. */
+static void run_setup(struct run *t, const char *boot, enum kernel_profile p,
+		      enum sysfs_layout l, uint32_t remaining, const char *target,
+		      unsigned int format)
 {
 	t->h = new_host(boot, p, l, remaining);
 	sysfs_client_init_tree(&t->c, tdx_host_sysfs(t->h), NULL);
 	t->i = image(target, format);
 	opts_for(&t->o, &t->i);
+}
+
+static enum update_outcome run_on(struct run *t, const char *boot, enum kernel_profile p,
+				  enum sysfs_layout l, uint32_t remaining, const char *target,
+				  unsigned int format)
+{
+	run_setup(t, boot, p, l, remaining, target, format);
 	return update_run(&t->c, &t->o, &t->r);
 }
 
@@ -149,10 +157,7 @@ static void test_idle_host_success(void **state)
 	run_done(&t);
 
 	/* Forced format: one attempt. */
-	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
-	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
-	t.i = image("1.5.25", 0x200);
-	opts_for(&t.o, &t.i);
+	run_setup(&t, "1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.25", 0x200);
 	t.o.image_format = 0x100;
 	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_UPDATED);
 	assert_int_equal(t.r.nr_attempts, 1);
@@ -218,10 +223,7 @@ static void test_lost(void **state)
 {
 	struct run t;
 
-	t.h = new_host("1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16);
-	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
-	t.i = image("1.5.25", 0x100);
-	opts_for(&t.o, &t.i);
+	run_setup(&t, "1.5.24", KERNEL_PROFILE_V8, SYSFS_LAYOUT_FINAL, 16, "1.5.25", 0x100);
 	t.o.image_format = 0x100;
 	tdx_host_inject(t.h, HOST_FAULT_SYS_UPDATE, 0);
 	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_LOST);
@@ -252,10 +254,7 @@ static void test_mainline_converts(void **state)
 	run_done(&t);
 
 	/* Forcing v0x100 on mainline fails cleanly: nothing changed. */
-	t.h = new_host("1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16);
-	sysfs_client_init_tree(&t.c, tdx_host_sysfs(t.h), NULL);
-	t.i = image("1.5.25", 0x100);
-	opts_for(&t.o, &t.i);
+	run_setup(&t, "1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16, "1.5.25", 0x100);
 	t.o.image_format = 0x100;
 	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_FAILED);
 	assert_host_version(t.h, "1.5.24");

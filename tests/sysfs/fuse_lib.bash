@@ -133,3 +133,15 @@ make_catalog() {
 	printf '{"Header": {"Version": "1.0"}, "tdx_module_releases": [%s]}\n' "$rels" \
 		>"$dir/mapping_file.json"
 }
+
+# tx WANT_RC ARGS...: tdxup ARGS (bounded), output in $TMP/out and $TMP/err;
+# any other exit code fails the test, showing both.
+tx() {
+	local want=$1 rc=0
+	shift
+	timeout 300 "$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$want" ] ||
+		{ cat "$TMP/out" "$TMP/err" >&2; fail "tdxup $* exited $rc, not $want"; }
+}
+# has TEXT FILE: $TMP/FILE holds TEXT.
+has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }

@@ -15,13 +15,6 @@ TDXUP=${1:?usage: $0 path/to/tdxup}
 . "$(dirname "$0")/fuse_lib.bash"
 fuse_usable
 
-tx() {
-	local want=$1 rc=0
-	shift
-	timeout 300 "$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] ||
-		{ cat "$TMP/out" "$TMP/err" >&2; fail "tdxup $* exited $rc, not $want"; }
-}
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 PROMTOOL=$(command -v promtool || true)
 promcheck() {

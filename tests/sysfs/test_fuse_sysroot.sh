@@ -12,15 +12,6 @@ TDXUP=${1:?usage: $0 path/to/tdxup}
 . "$(dirname "$0")/fuse_lib.bash"
 fuse_usable
 
-# tx WANT_RC ARGS...: tdxup, output in $TMP/out and $TMP/err
-tx() {
-	local want=$1 rc=0
-	shift
-	timeout 300 "$TDXUP" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] ||
-		{ cat "$TMP/out" "$TMP/err" >&2; fail "tdxup $* exited $rc, not $want"; }
-}
-has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
 
 IMG=$TMP/tdx_module_1.5.25.blob
 make_image 1.5.25 "$IMG"

@@ -25,7 +25,6 @@ update() {
 json() { python3 -c "import json, sys; j = json.load(open(sys.argv[1])); print($1)" "$TMP/out"; }
 # flags: result changed would_change check ensure
 flags() { json '" ".join(str(j[k]) for k in ("result", "changed", "would_change", "check", "ensure"))'; }
-has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
 
 start_server ensure --module 1.5.24
 # --check: what a real run would do, nothing written.

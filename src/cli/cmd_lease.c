@@ -170,7 +170,9 @@ static int exit_of(int err)
 {
 	if (err == -ETIMEDOUT || err == -EBUSY)
 		return CLI_BUSY;
-	if (err == -EEXIST || err == -EPERM)
+	/* fsafe's refusals: another user's, writable by others, a symlink, not a file. */
+	if (err == -EEXIST || err == -EPERM || err == -EACCES || err == -ELOOP ||
+	    err == -ENOTDIR || err == -EINVAL)
 		return CLI_REFUSED;
 	return CLI_FAIL;
 }

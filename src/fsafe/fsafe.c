@@ -142,15 +142,18 @@ static int open_checked(int dirfd, const char *desc, const char *name, int flags
 	struct stat st;
 	int fd, ret;
 
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", desc, name);
 	fd = openat(dirfd, name, flags | OPEN_SAFE);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ELOOP)
-			return fail(err, ret, desc, "%s is a symlink, refused", name);
-		return fail(err, ret, desc, "%s: %s", name, strerror(-ret));
+			return fail(err, ret, path, "is a symlink, refused");
+		return fail(err, ret, path, "%s", strerror(-ret));
 	}
 	if (fstat(fd, &st)) {
-		ret = fail(err, -errno, desc, "%s: cannot stat: %s", name, strerror(errno));
+		ret = fail(err, -errno, path, "cannot stat: %s", strerror(errno));
 		goto out;
 	}
 	ret = check_file_stat(desc, name, &st, allowed, err);

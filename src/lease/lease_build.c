@@ -50,7 +50,10 @@ static int enter_gate(int dfd, const char *dir, uint64_t deadline, struct lease_
 		ret = wait_unheld(dfd, dir, deadline, e);
 		if (ret)
 			return ret;
-		gate = lease_open_reg(dfd, dir, LEASE_GATE, O_RDWR | O_CREAT, e);
+		/* Read-only suffices for LOCK_SH: members need not write root's file. */
+		gate = lease_open_root(dfd, dir, LEASE_GATE, e);
+		if (gate == -ENOENT)
+			gate = lease_open_own(dfd, dir, LEASE_GATE, LEASE_SHARED_MODE, e);
 		if (gate < 0)
 			return gate;
 		ret = lease_lock_until(gate, LOCK_SH, deadline);
@@ -105,10 +108,14 @@ static int make_entry(int bdfd, const char *dir, const char *id, const char *des
 		return n;
 	snprintf(tmp, sizeof(tmp), ".tmp-%s-%ld-%u", id, (long)getpid(),
 		 atomic_fetch_add(&tmp_counter, 1));
-	fd = openat(bdfd, tmp, O_RDWR | O_CREAT | O_EXCL | LEASE_OFLAGS, 0644);
-	if (fd < 0) {
+	fd = openat(bdfd, tmp, O_RDWR | O_CREAT | O_EXCL | LEASE_OFLAGS, LEASE_ENTRY_MODE);
+	if (fd < 0 || fchmod(fd, LEASE_ENTRY_MODE)) {
 		ret = -errno;
 		lease_seterr(e, "%s/%s/%s: %s", dir, LEASE_BUILDS, tmp, strerror(errno));
+		if (fd >= 0) {
+			unlinkat(bdfd, tmp, 0);
+			close(fd);
+		}
 		return ret;
 	}
 	/* Nobody reclaims under the gate we hold shared: the lock is free. */

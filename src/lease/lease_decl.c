@@ -36,7 +36,8 @@ static int open_decl_dir(const char *sysroot, bool create, char *path, size_t le
 		lease_seterr(e, "%s: path too long", sysroot);
 		return ret;
 	}
-	return lease_open_dir(path, create, e);
+	/* Configuration, not runtime state: root's, readable by all. */
+	return lease_open_dir_mode(path, create, 0755, (gid_t)-1, 0, e);
 }
 
 static int check_name(const char *name, struct lease_err *e)

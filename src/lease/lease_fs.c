@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "lease/lease_internal.h"
+#include "tdxup/fsafe.h"
 
 void lease_seterr(struct lease_err *e, const char *fmt, ...)
 {
@@ -96,78 +99,121 @@ void lease_pause(void)
 	nanosleep(&ts, NULL);
 }
 
-/* mkdir -p; intermediate symlinks are the host's business, the last is refused on open. */
-static int mkdir_parents(const char *dir, struct lease_err *e)
+/*
+ * Who may take a lease without being root: the members of LEASE_GROUP
+ * (docs/lease.md, "Who may take a lease"). Only root can give a file a
+ * group it is not in, so everyone else keeps its own; without the group
+ * the lease is root's alone.
+ */
+gid_t lease_group(void)
 {
-	char path[PATH_MAX];
-	size_t n = strlen(dir);
+	struct group gr, *res = NULL;
+	char buf[2048];
 
-	if (n >= sizeof(path)) {
-		lease_seterr(e, "%s: path too long", dir);
-		return -ENAMETOOLONG;
-	}
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; ; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
+	if (geteuid() != 0)
+		return (gid_t)-1;
+	if (getgrnam_r(LEASE_GROUP, &gr, buf, sizeof(buf), &res) || !res)
+		return 0;
+	return res->gr_gid;
+}
 
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST) {
-			int err = -errno;
+static int fsafe_fail(struct lease_err *e, const struct fsafe_err *fe, int ret)
+{
+	lease_seterr(e, "%s", fe->msg);
+	return ret;
+}
 
-			lease_seterr(e, "%s: cannot create: %s", path, strerror(errno));
-			return err;
+/*
+ * Create DIR (exact MODE and group) if it is missing, then check it as
+ * fsafe does: a symlink, another user's directory, or one that others can
+ * write is refused by name, before anything in it is touched.
+ */
+int lease_open_dir_mode(const char *dir, bool create, unsigned int mode, gid_t gid,
+			unsigned int flags, struct lease_err *e)
+{
+	struct fsafe_err fe = { "" };
+	struct stat st;
+	int fd, ret;
+
+	if (create && lstat(dir, &st) && errno == ENOENT) {
+		ret = fsafe_ensure_dir(dir, mode, gid, &fe);
+		if (ret == -EACCES && geteuid() != 0) {
+			lease_seterr(e, "%s: does not exist and uid %u cannot create it: it is "
+				     "created by tdxup run as root or by systemd-tmpfiles at boot",
+				     dir, (unsigned int)geteuid());
+			return ret;
 		}
-		if (!c)
-			return 0;
-		*p = c;
+		if (ret)
+			return fsafe_fail(e, &fe, ret);
 	}
+	ret = fsafe_check_dir(dir, flags, &fe);
+	if (ret == -ENOENT) {
+		lease_seterr(e, "%s: %s", dir, strerror(ENOENT));
+		return ret;
+	}
+	if (ret)
+		return fsafe_fail(e, &fe, ret);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | LEASE_OFLAGS);
+	if (fd < 0) {
+		ret = -errno;
+		lease_seterr(e, "%s: %s", dir, strerror(errno));
+		return ret;
+	}
+	return fd;
 }
 
 int lease_open_dir(const char *dir, bool create, struct lease_err *e)
 {
-	struct stat st;
-	int fd, ret;
-
-	if (create) {
-		ret = mkdir_parents(dir, e);
-		if (ret)
-			return ret;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | LEASE_OFLAGS);
-	if (fd >= 0)
-		return fd;
-	ret = -errno;
-	/* O_DIRECTORY on a symlink says ENOTDIR, O_NOFOLLOW alone ELOOP. */
-	if (!lstat(dir, &st) && S_ISLNK(st.st_mode)) {
-		ret = -ELOOP;
-		lease_seterr(e, "%s: is a symlink, refused as the lease directory", dir);
-	} else {
-		lease_seterr(e, "%s: %s", dir, strerror(-ret));
-	}
-	return ret;
+	return lease_open_dir_mode(dir, create, LEASE_DIR_MODE, lease_group(), 0, e);
 }
 
 int lease_open_builds(int dfd, const char *dir, bool create, struct lease_err *e)
 {
-	int fd;
+	char path[PATH_MAX];
+	int fd, ret;
 
-	if (create && mkdirat(dfd, LEASE_BUILDS, 0755) && errno != EEXIST) {
-		int err = -errno;
-
-		lease_seterr(e, "%s/%s: cannot create: %s", dir, LEASE_BUILDS, strerror(errno));
-		return err;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, LEASE_BUILDS) >= sizeof(path)) {
+		lease_seterr(e, "%s: path too long", dir);
+		return -ENAMETOOLONG;
 	}
+	/* Sticky: a member may add its own entry, never rename another's. */
+	ret = lease_open_dir_mode(path, create, LEASE_BUILDS_MODE, lease_group(),
+				  FSAFE_GROUP_STICKY, e);
+	if (ret < 0)
+		return ret;
+	close(ret);
 	fd = openat(dfd, LEASE_BUILDS, O_RDONLY | O_DIRECTORY | LEASE_OFLAGS);
 	if (fd >= 0)
 		return fd;
 	fd = -errno;
-	if (fd == -ELOOP || fd == -ENOTDIR)
-		lease_seterr(e, "%s/%s: not a directory (symlink?), refused", dir, LEASE_BUILDS);
-	else
-		lease_seterr(e, "%s/%s: %s", dir, LEASE_BUILDS, strerror(-fd));
+	lease_seterr(e, "%s: %s", path, strerror(-fd));
 	return fd;
+}
+
+int lease_open_own(int dfd, const char *dir, const char *name, unsigned int mode,
+		   struct lease_err *e)
+{
+	struct fsafe_err fe = { "" };
+	int fd;
+
+	fd = fsafe_open_lock(dfd, dir, name, mode, mode & 070 ? lease_group() : (gid_t)-1, &fe);
+	if (fd == -EACCES && geteuid() != 0) {
+		lease_seterr(e, "%s/%s: missing, and uid %u may not create it: it is created "
+			     "by tdxup run as root or by systemd-tmpfiles at boot", dir, name,
+			     (unsigned int)geteuid());
+		return fd;
+	}
+	return fd < 0 ? fsafe_fail(e, &fe, fd) : fd;
+}
+
+int lease_open_root(int dfd, const char *dir, const char *name, struct lease_err *e)
+{
+	struct fsafe_err fe = { "" };
+	int fd = fsafe_open_trusted(dfd, dir, name, &fe);
+
+	if (fd == -ENOENT)
+		return fd;
+	return fd < 0 ? fsafe_fail(e, &fe, fd) : fd;
 }
 
 int lease_open_reg(int dfd, const char *dir, const char *name, int flags,
@@ -339,7 +385,7 @@ static long hold_pid(int fd)
  */
 int lease_hold_held(int dfd, const char *dir, long *pid, struct lease_err *e)
 {
-	int fd = lease_open_reg(dfd, dir, LEASE_HOLD, O_RDONLY, e);
+	int fd = lease_open_root(dfd, dir, LEASE_HOLD, e);
 	int ret;
 
 	if (pid)

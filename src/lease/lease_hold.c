@@ -14,16 +14,13 @@
 
 #include "lease/lease_internal.h"
 
-static bool is_tmp(const char *name)
-{
-	return !strncmp(name, ".tmp-", 5);
-}
-
 /*
- * Look at every entry of builds/: each live one goes to fn; with reclaim,
- * dead ones (and leftover temporaries) are removed. Returns the number of
- * live entries. A name that is not a valid id, or not a regular file, is
- * not a build (nobody could have registered it) and is skipped.
+ * Look at every entry of builds/, whatever its name: each live one (its
+ * lock held) goes to fn and is counted, so renaming an entry, even to a
+ * dot-name, never hides a build in flight. With reclaim, dead ones and
+ * leftover temporaries are removed by the reclaim rule. Anything that is
+ * not a regular file cannot hold a lock that we could see, and is skipped.
+ * Returns the number of live entries.
  */
 static int scan(int bdfd, bool reclaim, lease_entry_fn fn, void *ctx)
 {
@@ -43,11 +40,7 @@ static int scan(int bdfd, bool reclaim, lease_entry_fn fn, void *ctx)
 	while ((d = readdir(dir))) {
 		int fd;
 
-		if (reclaim && is_tmp(d->d_name)) {
-			lease_reclaim(bdfd, d->d_name);
-			continue;
-		}
-		if (!lease_id_valid(d->d_name))
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
 		fd = lease_open_reg(bdfd, "", d->d_name, O_RDONLY, NULL);
 		if (fd < 0)
@@ -59,7 +52,7 @@ static int scan(int bdfd, bool reclaim, lease_entry_fn fn, void *ctx)
 				lease_reclaim(bdfd, d->d_name);
 			continue;
 		}
-		/* Live: counted even if its content is unreadable (safety first). */
+		/* Live: counted even if its name or content is not an entry's (safety first). */
 		nr++;
 		if (fn) {
 			lease_entry_read(fd, d->d_name, &ent);
@@ -90,12 +83,9 @@ static int make_hold(int dfd, const char *dir, struct lease_err *e)
 	}
 	snprintf(tmp, sizeof(tmp), ".hold-%ld", (long)getpid());
 	unlinkat(dfd, tmp, 0);
-	fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | LEASE_OFLAGS, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		lease_seterr(e, "%s/%s: %s", dir, tmp, strerror(errno));
-		return ret;
-	}
+	fd = lease_open_own(dfd, dir, tmp, LEASE_SHARED_MODE, e);
+	if (fd < 0)
+		return fd;
 	n = snprintf(buf, sizeof(buf), "%s\npid=%ld\nsince=%lld\n", LEASE_HOLD_MAGIC,
 		     (long)getpid(), (long long)time(NULL));
 	ret = flock(fd, LOCK_EX | LOCK_NB) ? -errno : lease_write_all(fd, buf, (size_t)n);
@@ -120,7 +110,7 @@ static int take_updater_lock(struct lease_hold *h, const char *dir, uint64_t dea
 {
 	int ret;
 
-	h->updater_fd = lease_open_reg(h->dfd, dir, LEASE_UPDATER, O_RDWR | O_CREAT, e);
+	h->updater_fd = lease_open_own(h->dfd, dir, LEASE_UPDATER, LEASE_UPDATER_MODE, e);
 	if (h->updater_fd < 0)
 		return h->updater_fd;
 	ret = lease_lock_until(h->updater_fd, LOCK_EX, deadline);
@@ -184,7 +174,7 @@ int lease_hold(struct lease_hold *h, const char *dir, uint64_t timeout_us, lease
 		ret = bdfd;
 		goto fail;
 	}
-	h->gate_fd = lease_open_reg(h->dfd, dir, LEASE_GATE, O_RDWR | O_CREAT, e);
+	h->gate_fd = lease_open_own(h->dfd, dir, LEASE_GATE, LEASE_SHARED_MODE, e);
 	if (h->gate_fd < 0) {
 		ret = h->gate_fd;
 		goto fail;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "tdxup/lease.h"
 
@@ -16,6 +17,18 @@
 /* First line of a build entry and of the hold file. */
 #define LEASE_ENTRY_MAGIC	"tdxup-lease-build 1"
 #define LEASE_HOLD_MAGIC	"tdxup-lease-hold 1"
+/*
+ * Modes (docs/lease.md, "Files"), set whatever the umask. Non-members of
+ * LEASE_GROUP cannot enter the directory, so they can open (hence flock)
+ * nothing in it; builds/ is sticky so members cannot rename each other's
+ * entries; the updater lock is root's alone.
+ */
+#define LEASE_GROUP		"tdxup-lease"
+#define LEASE_DIR_MODE		0750
+#define LEASE_BUILDS_MODE	01770
+#define LEASE_SHARED_MODE	0640
+#define LEASE_UPDATER_MODE	0600
+#define LEASE_ENTRY_MODE	0640
 /* How often a waiter looks again. */
 #define LEASE_POLL_US	2000
 
@@ -29,13 +42,31 @@ uint64_t lease_now_us(void);
 uint64_t lease_deadline(uint64_t timeout_us);
 void lease_pause(void);
 
+/* LEASE_GROUP's gid for what root creates; (gid_t)-1 (keep) for others. */
+gid_t lease_group(void);
 /*
- * The lease directory as a descriptor (O_DIRECTORY|O_NOFOLLOW); with create,
- * missing components are made 0755. -ENOENT without create when missing.
+ * A directory as a descriptor, checked by fsafe's rules (flags: fsafe's);
+ * with create, made with exactly mode and gid when missing (parents 0755).
+ * -ENOENT without create when missing.
  */
+int lease_open_dir_mode(const char *dir, bool create, unsigned int mode, gid_t gid,
+			unsigned int flags, struct lease_err *e);
+/* The lease directory: LEASE_DIR_MODE, LEASE_GROUP. */
 int lease_open_dir(const char *dir, bool create, struct lease_err *e);
-/* DIR/builds, made 0755 if create. */
+/* DIR/builds: LEASE_BUILDS_MODE (group-writable and sticky), LEASE_GROUP. */
 int lease_open_builds(int dfd, const char *dir, bool create, struct lease_err *e);
+/*
+ * gate, hold's temporary, updater: opened read-write, created with exactly
+ * mode (group LEASE_GROUP when mode grants it any bits); an existing one
+ * must be regular, ours and no wider than mode.
+ */
+int lease_open_own(int dfd, const char *dir, const char *name, unsigned int mode,
+		   struct lease_err *e);
+/*
+ * gate or hold opened read-only by a builder, who may not be root: root's
+ * (or ours), regular, not writable by group or others. -ENOENT if missing.
+ */
+int lease_open_root(int dfd, const char *dir, const char *name, struct lease_err *e);
 /*
  * A file that must be a regular file: O_NOFOLLOW|O_NONBLOCK, then fstat.
  * A symlink gives -ELOOP, anything else not regular -EINVAL, both named.

@@ -226,12 +226,17 @@ static void test_begin_end(void **state)
 	assert_false(s.ent[0].cli);
 	assert_string_equal(s.ent[0].desc, "first?line");
 
-	/* Modes: directories 0755, entries 0644. */
+	/* Modes (docs/lease.md, "Files"): the directory 0750, builds/ 1770, entries 0640. */
 	assert_int_equal(stat(f->dir, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(stat(builds_of(f), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 01770);
 	snprintf(path, sizeof(path), "%s/vm-1", builds_of(f));
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	snprintf(path, sizeof(path), "%s/gate", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
 
 	/* The same id while live: refused, named; the first is untouched. */
 	assert_int_equal(lease_build_begin(&dup, f->dir, "vm-1", NULL, 0, false, &e), -EEXIST);
@@ -503,10 +508,10 @@ static void test_garbage_entries(void **state)
 
 	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
 	lease_release(&h);
-	/* Only the name that is not an id is left: it was never a build. */
-	assert_int_equal(nr_files(builds_of(f)), 1);
+	/* Every unlocked name is reclaimed, an id or not: none is in flight. */
+	assert_int_equal(nr_files(builds_of(f)), 0);
 	snprintf(path, sizeof(path), "%s/not an id", builds_of(f));
-	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(access(path, F_OK), -1);
 	close(p[0]);
 	close(p[1]);
 }
@@ -551,7 +556,7 @@ static void test_symlinks_refused(void **state)
 	snprintf(path, sizeof(path), "%s/linkdir", f->root);
 	assert_int_equal(symlink(f->dir, path), 0);
 	assert_int_equal(lease_hold(&h, path, 0, NULL, NULL, &e), -ELOOP);
-	assert_non_null(strstr(e.msg, "linkdir: is a symlink, refused as the lease directory"));
+	assert_non_null(strstr(e.msg, "linkdir: is a symlink, refused"));
 }
 
 static void count_name(const char *name, void *ctx)
@@ -611,6 +616,105 @@ static void test_end_id_refuses_api_builds(void **state)
 	close(wfd);
 }
 
+static mode_t mode_at(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* Whatever the umask, every path gets the mode of docs/lease.md's table. */
+static void test_modes_whatever_umask(void **state)
+{
+	struct fixture *f = *state;
+	mode_t old = umask(077);
+	struct lease_build b;
+	struct lease_hold h;
+	struct lease_err e;
+
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), 0);
+	assert_int_equal(mode_at(f->dir, "."), 0750);
+	assert_int_equal(mode_at(f->dir, ".."), 0755);
+	assert_int_equal(mode_at(f->dir, "builds"), 01770);
+	assert_int_equal(mode_at(f->dir, "gate"), 0640);
+	assert_int_equal(mode_at(builds_of(f), "vm"), 0640);
+	assert_int_equal(lease_build_end(&b), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+	assert_int_equal(mode_at(f->dir, "hold"), 0640);
+	assert_int_equal(mode_at(f->dir, "updater"), 0600);
+	lease_release(&h);
+	umask(old);
+}
+
+/* A live build renamed to a dot-name (or any name) is still in flight. */
+static void test_renamed_entry_still_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_build b;
+	struct lease_hold h;
+	struct lease_err e;
+	struct seen s = { 0 };
+	char from[256], to[256];
+
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), 0);
+	snprintf(from, sizeof(from), "%s/vm", builds_of(f));
+	snprintf(to, sizeof(to), "%s/.hidden", builds_of(f));
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 1000, collect, &s, &e), -ETIMEDOUT);
+	assert_int_equal(s.nr, 1);
+	assert_string_equal(s.ent[0].id, ".hidden");
+	assert_non_null(strstr(e.msg, "1 build still in flight"));
+	/* Its owner ends it; the name it no longer has is left to the reclaim rule. */
+	assert_int_equal(lease_build_end(&b), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), 0);
+	lease_release(&h);
+	assert_int_equal(nr_files(builds_of(f)), 0);
+}
+
+/* What another user owns, or anyone can write, is refused by name before any write. */
+static void test_foreign_or_open_paths_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_build b;
+	struct lease_hold h;
+	struct lease_err e;
+	char path[256];
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "/lease: owned by uid 65534, not by root, refused"));
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), -EPERM);
+	assert_int_equal(chown(f->dir, 0, 0), 0);
+
+	assert_int_equal(chmod(builds_of(f), 01777), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "/builds: writable by others (mode 1777), refused"));
+	assert_int_equal(chmod(builds_of(f), 0770), 0);
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "/builds: writable by its group (mode 0770), refused"));
+	assert_int_equal(chmod(builds_of(f), 01770), 0);
+
+	snprintf(path, sizeof(path), "%s/gate", f->dir);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "/gate: owned by uid 65534, not by root, refused"));
+	assert_int_equal(lease_build_begin(&b, f->dir, "vm", NULL, 0, false, &e), -EPERM);
+	assert_int_equal(chown(path, 0, 0), 0);
+	/* Readable by others: anyone could have flocked it. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(lease_hold(&h, f->dir, 0, NULL, NULL, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "/gate: mode 0644 grants more than 0640, refused"));
+	assert_int_equal(nr_files(builds_of(f)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +727,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_participation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_id_refuses_api_builds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_whatever_umask, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renamed_entry_still_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_or_open_paths_refused, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

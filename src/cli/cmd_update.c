@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_update_signals.h"
 #include "cli/target.h"
 #include "tdxup/catalog.h"
 #include "tdxup/hold_policy.h"
@@ -163,6 +164,7 @@ struct update_args {
 	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
+	struct term_guard term;			/* signals around the upload */
 };
 
 /* One option that takes a value; CLI_USAGE on a bad one. */
@@ -520,6 +522,10 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		a->o.lock_path = a->lock_path;
 		a->o.lock_what = "tdxup update";
 	}
+	/* Signals are the process's: the CLI's to hold back, not the library's. */
+	term_guard_init(&a->term);
+	a->o.guard = term_guard_cb;
+	a->o.guard_ctx = &a->term;
 	update_run(c, &a->o, r);
 	ret = update_exit_code(r->outcome);
 	if (a->json)
@@ -528,6 +534,7 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		printf("%s: %s\n", update_outcome_name(r->outcome), r->reason);
 	else
 		cli_err("update %s: %s", update_outcome_name(r->outcome), r->reason);
+	ret = term_guard_finish(&a->term, ret);
 out:
 	free(a);
 	free(r);

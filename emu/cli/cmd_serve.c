@@ -29,7 +29,8 @@ static void serve_usage(FILE *f)
 		"                   [--module X.Y.Z] [--seamldr X.Y.Z] [--updates-left N]\n"
 		"                   [--profile v8|mainline|detect] [--layout final|legacy]\n"
 		"                   [--workload SPEC] [--seed S] [--fault NAME[:N]]\n"
-		"                   [--stw-delay DURATION] [--json-log FILE] [--test-firmware]\n"
+		"                   [--stw-delay DURATION] [--stw-enter-delay DURATION]\n"
+		"                   [--json-log FILE] [--test-firmware]\n"
 		"       %1$s serve --stop DIR\n"
 		"\n"
 		"Boots an emulated TDX host and serves it on DIR with FUSE as a sysroot (the\n"
@@ -83,6 +84,11 @@ static void serve_usage(FILE *f)
 		"  --stw-delay DURATION every update's stop_machine keeps all CPUs stopped at\n"
 		"                       least this long (250ms, 2s...), as on a large host;\n"
 		"                       gives clients time to watch \"transferring\"\n"
+		"  --stw-enter-delay DURATION\n"
+		"                       every update's stop_machine takes this long to gather\n"
+		"                       the CPUs, which run on meanwhile (TD builds too), as\n"
+		"                       on a busy large host: the update is under way\n"
+		"                       (\"transferring\") before the module is shut down\n"
 		"  --json-log FILE      also log events as JSON lines to FILE\n"
 		"  --test-firmware      also the kernel's fw_upload selftest driver (lib/\n"
 		"                       test_firmware.c): DIR/sys/devices/virtual/misc/\n"
@@ -106,7 +112,7 @@ static void serve_usage(FILE *f)
 enum {
 	OPT_MOUNT = 256, OPT_CPUS, OPT_PACKAGES, OPT_MODULE, OPT_SEAMLDR, OPT_UPDATES_LEFT,
 	OPT_PROFILE, OPT_LAYOUT, OPT_WORKLOAD, OPT_SEED, OPT_FAULT, OPT_JSON_LOG, OPT_DEBUG,
-	OPT_STW_DELAY, OPT_DETACH, OPT_LOG, OPT_STOP, OPT_TEST_FIRMWARE,
+	OPT_STW_DELAY, OPT_DETACH, OPT_LOG, OPT_STOP, OPT_TEST_FIRMWARE, OPT_STW_ENTER_DELAY,
 };
 
 static const struct option serve_options[] = {
@@ -124,6 +130,7 @@ static const struct option serve_options[] = {
 	{ "json-log", required_argument, NULL, OPT_JSON_LOG },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "stw-delay", required_argument, NULL, OPT_STW_DELAY },
+	{ "stw-enter-delay", required_argument, NULL, OPT_STW_ENTER_DELAY },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "stop", required_argument, NULL, OPT_STOP },
@@ -145,7 +152,7 @@ struct serve_args {
 	bool has_fault;
 	enum host_fault fault;
 	unsigned int fault_arg;
-	uint64_t stw_delay_us;
+	uint64_t stw_delay_us, stw_enter_delay_us;
 };
 
 static int parse_uint(const struct cli_cmd *cmd, const char *opt, const char *s, uint64_t min,
@@ -239,6 +246,12 @@ static int parse_choice(const struct cli_cmd *cmd, int c, const char *arg, struc
 		    a->stw_delay_us > 60000000)
 			return cli_usage_error(cmd, "--stw-delay wants a duration up to 60s "
 					       "(250ms, 2s), not '%s'", arg);
+		return 0;
+	case OPT_STW_ENTER_DELAY:
+		if (parse_duration_us(arg, &a->stw_enter_delay_us) ||
+		    a->stw_enter_delay_us > 60000000)
+			return cli_usage_error(cmd, "--stw-enter-delay wants a duration up to "
+					       "60s (250ms, 2s), not '%s'", arg);
 		return 0;
 	}
 	return cli_usage_error(cmd, "%s: unhandled option", cmd->name);
@@ -480,6 +493,7 @@ static int serve_setup(struct serve *s, struct serve_args *a)
 	int err = 0;
 
 	s->stw_delay_us = a->stw_delay_us;
+	s->stw_enter_delay_us = a->stw_enter_delay_us;
 	a->hc.hooks.ctx = s;
 	a->hc.hooks.event = serve_host_event;
 	s->h = tdx_host_create(&a->hc, &err);

@@ -25,6 +25,7 @@ struct serve {
 	struct timespec t0;
 	uint64_t stw_begin_us;
 	uint64_t stw_delay_us;		/* --stw-delay: every CPU stays stopped this long */
+	uint64_t stw_enter_delay_us;	/* --stw-enter-delay: the CPUs run on this long first */
 	/* the update monitor */
 	pthread_t monitor;
 	bool monitor_started;

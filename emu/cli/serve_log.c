@@ -141,14 +141,14 @@ void serve_log_host(struct serve *s)
  * every CPU stopped, stretches the whole window in which fw_upload shows
  * "transferring", so that a client can watch an update in flight.
  */
-static void stw_delay(const struct serve *s)
+static void stw_delay(uint64_t us)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)(s->stw_delay_us / 1000000),
-		.tv_nsec = (long)(s->stw_delay_us % 1000000) * 1000,
+		.tv_sec = (time_t)(us / 1000000),
+		.tv_nsec = (long)(us % 1000000) * 1000,
 	};
 
-	while (s->stw_delay_us && nanosleep(&ts, &ts) && errno == EINTR)
+	while (us && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
@@ -165,7 +165,17 @@ void serve_host_event(void *ctx, const struct host_event *ev)
 	case HOST_EV_STW_BEGIN:
 		s->stw_begin_us = ev->at_us;
 		serve_log(s, "update: stop_machine: every CPU stopped");
-		stw_delay(s);
+		stw_delay(s->stw_delay_us);
+		break;
+	case HOST_EV_STW_ENTER:
+		/*
+		 * --stw-enter-delay: the rendezvous of a busy large host, before
+		 * any CPU is stopped: the update is under way (fw_upload shows
+		 * "transferring") while TD builds still run.
+		 */
+		if (s->stw_enter_delay_us)
+			serve_log(s, "update: stop_machine: gathering the CPUs");
+		stw_delay(s->stw_enter_delay_us);
 		break;
 	case HOST_EV_STW_END:
 		serve_log(s, "update: stop_machine: CPUs released after %llu us (%s)",

@@ -396,6 +396,7 @@ int stop_machine_lockstep(struct tdx_host *h, lockstep_step_fn step, void *data)
 	uint64_t t0, t1;
 	int ret;
 
+	host_event(h, HOST_EV_STW_ENTER, -1, 0);
 	stop_cpus(h);
 	t0 = h->kt->now_us(h->kt->ctx);
 	host_event(h, HOST_EV_STW_BEGIN, -1, 0);

@@ -18,6 +18,7 @@
 
 #include "lab/lab_internal.h"
 #include "lab/explore.h"
+#include "lab/upload_probe.h"
 #include "emu/module_build.h"
 #include "tdxup/status_name.h"
 #include "tdxup/sysfs_client.h"
@@ -113,10 +114,19 @@ static void inflight_add(struct lab *lab, int delta)
  * The VMM takes a lease from before INIT_VM (and waits while the operator
  * holds builds) until FINALIZE_VM has returned, as contrib/'s hooks do; a
  * builder stopped by the end of the run gives up waiting.
+ *
+ * Under the hold it also asks the upload probe, as `tdxup lease begin` does.
+ * The lab's operator never dies inside its hold, so the probe always finds
+ * the device idle there (a registration happens only with no hold in place,
+ * and an upload only inside one): it reads state no concurrent step writes,
+ * which keeps the explorer's dependence relation exact and every run the
+ * same. Without the hold it is left out on purpose: the retry and oneshot
+ * policies show the race itself, with a VMM that relies on the kernel.
  */
 static int lease_begin(struct lab_actor *a, struct lease_build *b)
 {
 	struct lab *lab = a->lab;
+	struct lease_upload_probe probe = emu_upload_probe(lab->h);
 	struct lease_err e = { "" };
 	char id[LEASE_ID_MAX + 1];
 	uint64_t t0;
@@ -128,8 +138,8 @@ static int lease_begin(struct lab_actor *a, struct lease_build *b)
 	t0 = lab_now_ns(lab);
 	lab_touch(lab, LAB_FP_LEASE_BUILD);
 	do
-		ret = lease_build_begin(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
-					false, &e);
+		ret = lease_build_begin_probe(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
+					      false, lab->cfg->hold ? &probe : NULL, &e);
 	while (ret == -ETIMEDOUT && !atomic_load(&lab->stop_runners));
 	/* A wait the operator's hold caused is what the hold costs the builder. */
 	if (lab_now_ns(lab) > t0)

@@ -305,6 +305,8 @@ static void on_event(void *ctx, const struct host_event *ev)
 		on_stw_end_locked(lab, ev->value, now);
 		stw_line_locked(lab, ev->value, now);
 		break;
+	case HOST_EV_STW_ENTER:
+		break;
 	}
 	pthread_mutex_unlock(&lab->lock);
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "lab/td_kvm.h"
+#include "lab/upload_probe.h"
 #include "tdxup/status_name.h"
 #include "tdxup/tdx_abi.h"
 #include "emu/workload.h"
@@ -275,19 +276,22 @@ static void hold_window(struct wl_actor *a)
 
 /*
  * The VMM's side of the build lease: a lease from before INIT_VM until
- * FINALIZE_VM has returned, taken in slices while an updater holds builds.
+ * FINALIZE_VM has returned, taken in slices while an updater holds builds
+ * or the kernel's upload is open or running.
  */
 static int lease_begin(struct wl_actor *a, struct lease_build *b)
 {
 	struct workload *w = a->w;
+	struct lease_upload_probe probe = emu_upload_probe(w->h);
 	struct lease_err e = { "" };
 	char id[LEASE_ID_MAX + 1];
 	int ret = -ETIMEDOUT;
 
 	snprintf(id, sizeof(id), "serve-%s-%llu", a->name, (unsigned long long)a->nr_builds);
+	/* The probe, as a real VMM's: an updater killed in its hold must not let us in. */
 	while (ret == -ETIMEDOUT && !atomic_load(&w->stop))
-		ret = lease_build_begin(b, w->cfg.lease_dir, id, "tdxup serve workload",
-					WL_LEASE_SLICE_US, false, &e);
+		ret = lease_build_begin_probe(b, w->cfg.lease_dir, id, "tdxup serve workload",
+					      WL_LEASE_SLICE_US, false, &probe, &e);
 	if (ret == -ETIMEDOUT)
 		return -ECANCELED;
 	if (ret)

@@ -23,6 +23,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The lease directory on a real host, and below a --sysroot. */
@@ -79,6 +80,37 @@ int lease_dir_of(const char *sysroot, char *buf, size_t len);
  */
 int lease_build_begin(struct lease_build *b, const char *dir, const char *id, const char *desc,
 		      uint64_t timeout_us, bool cli, struct lease_err *e);
+/*
+ * Whether the kernel has a module upload open or running: the builder's
+ * check for an updater that died inside its hold (docs/lease.md, "The
+ * upload probe"). Returns 1 busy (why says what was seen), 0 free, or
+ * -errno when it cannot tell, which counts as busy.
+ */
+struct lease_upload_probe {
+	int (*busy)(void *ctx, char *why, size_t len);
+	void *ctx;
+};
+
+/*
+ * lease_build_begin with a probe (NULL: none): once the entry is
+ * registered, so that any updater that scans from then on sees it, the
+ * probe is asked; while it says busy the entry is removed again and the
+ * builder waits, polling the probe, then registers anew. -ETIMEDOUT if the
+ * timeout runs out first, as for a hold.
+ */
+int lease_build_begin_probe(struct lease_build *b, const char *dir, const char *id,
+			    const char *desc, uint64_t timeout_us, bool cli,
+			    const struct lease_upload_probe *probe, struct lease_err *e);
+
+/*
+ * The probe for a host's sysfs: sysfs (a const char *, NULL or "" for
+ * "/sys") is the root under which class/firmware/tdx_module (and the legacy
+ * seamldr_upload) live. Busy while loading reads 1 or status is not idle; a
+ * missing device means no update is possible there: free. Use as
+ * { lease_upload_busy_sysfs, (void *)"/sys" }.
+ */
+int lease_upload_busy_sysfs(void *sysfs, char *why, size_t len);
+
 /* The build is finalized (or abandoned): remove the entry, drop the lock. */
 int lease_build_end(struct lease_build *b);
 

@@ -43,6 +43,16 @@ enum {
 int update_exit_code(enum update_outcome o);
 const char *update_outcome_name(enum update_outcome o);	/* "updated", ... */
 
+/*
+ * The points of an upload where the caller may want to stop or defer
+ * termination (update_opts.guard).
+ */
+enum update_guard {
+	UPDATE_GUARD_OPEN,	/* just before loading=1: nothing written yet */
+	UPDATE_GUARD_POLL,	/* before each data write and before loading=0 */
+	UPDATE_GUARD_SETTLED,	/* an attempt's outcome is known, another may follow */
+};
+
 #define UPDATE_DEFAULT_RETRY_FOR_US	(60ULL * 1000000)
 #define UPDATE_DEFAULT_POLL_TIMEOUT_US	(600ULL * 1000000)
 #define UPDATE_DEFAULT_POLL_US		(100ULL * 1000)
@@ -128,6 +138,19 @@ struct update_opts {
 	const char *hold_refuse;
 	const char *lease_dir;
 	uint64_t hold_timeout_us;
+	/*
+	 * Termination (NULL: none). The library never touches signals: the
+	 * lab's in-process operator runs this code on threads whose signals
+	 * are not its own, so the process's owner (the CLI, cmd_update.c)
+	 * decides. guard() returns NULL to go on, or what asks to stop (e.g.
+	 * "SIGTERM"): at OPEN nothing is written; at POLL the open upload is
+	 * cancelled (loading=-1), so nothing reaches the module; at SETTLED
+	 * no further attempt is made. Between OPEN and the outcome the caller
+	 * holds termination back: from loading=0 until status is idle again
+	 * the kernel is updating on its own and nothing may stop the hold.
+	 */
+	const char *(*guard)(void *ctx, enum update_guard g);
+	void *guard_ctx;
 	/* One line of progress at a time (no newline); NULL: silent. */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;

@@ -36,7 +36,10 @@ static void lease_usage(FILE *f)
 		"of a module update, which Linux 7.2 does not reject (docs/lease.md).\n"
 		"\n"
 		"  begin        mark build ID in flight, waiting (up to --timeout, 5m) while an\n"
-		"               updater holds builds; a detached holder process keeps it until\n"
+		"               updater holds builds, and while the kernel has a module upload\n"
+		"               open or running (SYSROOT/sys/class/firmware/tdx_module loading\n"
+		"               1 or status not idle: an updater died inside its hold; no\n"
+		"               such device: never); a detached holder process keeps it until\n"
 		"               `lease end --id ID` or the holder's death. Call it before\n"
 		"               KVM_TDX_INIT_VM\n"
 		"  end          the build is finalized: end it (also when not in flight); waits\n"
@@ -53,7 +56,8 @@ static void lease_usage(FILE *f)
 		"  withdraw     remove that declaration\n"
 		"\n"
 		"  WHERE is --dir DIR (the lease directory) or --sysroot DIR\n"
-		"  (DIR/%3$s); default %4$s. IDs and names: [A-Za-z0-9._-], 1 to %5$d.\n"
+		"  (DIR/%3$s, and begin's upload probe reads DIR/sys); default %4$s\n"
+		"  and /sys. IDs and names: [A-Za-z0-9._-], 1 to %5$d.\n"
 		"\n"
 		"exit status: 0 done (hold: CMD's status; 128+N if it died of signal N); 1 an\n"
 		"error; 2 usage; 3 refused (begin: a live build has this id; end: the build\n"
@@ -64,6 +68,7 @@ static void lease_usage(FILE *f)
 
 struct lease_opts {
 	char dir[PATH_MAX];
+	char sysfs[PATH_MAX];		/* begin: the probe's SYSROOT/sys */
 	const char *sysroot;
 	const char *id;
 	const char *desc;
@@ -163,6 +168,10 @@ static int parse_opts(const struct cli_cmd *cmd, const char *sub, const char *wh
 		strcpy(o->dir, dir);
 	else if (lease_dir_of(o->sysroot ? o->sysroot : "/", o->dir, sizeof(o->dir)))
 		return cli_usage_error(cmd, "lease %s: --sysroot: path too long", sub);
+	if ((size_t)snprintf(o->sysfs, sizeof(o->sysfs), "%s/sys",
+			     o->sysroot && strcmp(o->sysroot, "/") ? o->sysroot : "") >=
+	    sizeof(o->sysfs))
+		return cli_usage_error(cmd, "lease %s: --sysroot: path too long", sub);
 	return -1;
 }
 
@@ -192,6 +201,8 @@ struct begin_result {
 static void __attribute__((noreturn)) holder(int wfd, const struct lease_opts *o)
 {
 	struct begin_result r = { 0 };
+	/* An updater that died inside its hold leaves the kernel updating: wait for it. */
+	struct lease_upload_probe probe = { lease_upload_busy_sysfs, (void *)o->sysfs };
 	struct lease_build b;
 	sigset_t set;
 	int null, sig;
@@ -210,7 +221,8 @@ static void __attribute__((noreturn)) holder(int wfd, const struct lease_opts *o
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	r.err = lease_build_begin(&b, o->dir, o->id, o->desc, o->timeout_us, true, &r.e);
+	r.err = lease_build_begin_probe(&b, o->dir, o->id, o->desc, o->timeout_us, true,
+					&probe, &r.e);
 	if (write(wfd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
 		if (!r.err)
 			lease_build_end(&b);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_update_signals.h"
 #include "cli/target.h"
 #include "tdxup/catalog.h"
 #include "tdxup/hold_policy.h"
@@ -50,6 +51,12 @@ static void update_usage(FILE *f)
 		"in flight; nothing changed) is retried with exponential back-off and\n"
 		"jitter until --retry-for runs out. firmware-invalid: version readable and\n"
 		"unchanged means nothing changed; ENXIO means the module is lost.\n"
+		"Signals: from just before loading=1 until the kernel's outcome is known\n"
+		"(status idle, version re-read), SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE,\n"
+		"SIGUSR1, SIGUSR2 and SIGALRM are held back: before loading=0 one cancels\n"
+		"the upload (loading=-1, nothing reaches the module); after it, it waits\n"
+		"for the outcome, the hold's release and the printed result, is named on\n"
+		"stderr, and the run then ends by it (143 for SIGTERM in a shell).\n"
 		"\n"
 		"  IMAGE                  a TDX-BLOB file (v0x100 or v0x200); its version comes\n"
 		"                         from its build descriptor, its name\n"
@@ -97,7 +104,8 @@ static void update_usage(FILE *f)
 		"                         keep TD builds out of the update window with the\n"
 		"                         build lease (docs/lease.md): new builds wait, the\n"
 		"                         ones in flight are waited for, the update runs,\n"
-		"                         builds resume. auto (default): hold when VMMs on\n"
+		"                         builds resume once the kernel's outcome is known\n"
+		"                         (see Signals). auto (default): hold when VMMs on\n"
 		"                         the target take leases (etc/tdxup/lease.d/); where\n"
 		"                         none do and the kernel cannot refuse an update\n"
 		"                         during a build (7.2 as merged), refuse. off: no\n"
@@ -163,6 +171,7 @@ struct update_args {
 	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
+	struct term_guard term;			/* signals around the upload */
 };
 
 /* One option that takes a value; CLI_USAGE on a bad one. */
@@ -520,6 +529,10 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		a->o.lock_path = a->lock_path;
 		a->o.lock_what = "tdxup update";
 	}
+	/* Signals are the process's: the CLI's to hold back, not the library's. */
+	term_guard_init(&a->term);
+	a->o.guard = term_guard_cb;
+	a->o.guard_ctx = &a->term;
 	update_run(c, &a->o, r);
 	ret = update_exit_code(r->outcome);
 	if (a->json)
@@ -528,6 +541,7 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		printf("%s: %s\n", update_outcome_name(r->outcome), r->reason);
 	else
 		cli_err("update %s: %s", update_outcome_name(r->outcome), r->reason);
+	ret = term_guard_finish(&a->term, ret);
 out:
 	free(a);
 	free(r);

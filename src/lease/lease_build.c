@@ -152,11 +152,78 @@ static int make_entry(int bdfd, const char *dir, const char *id, const char *des
 	return fd;
 }
 
-int lease_build_begin(struct lease_build *b, const char *dir, const char *id, const char *desc,
-		      uint64_t timeout_us, bool cli, struct lease_err *e)
+/* One registration: wait while held, then the entry under the gate. */
+static int register_once(struct lease_build *b, int dfd, const char *dir, const char *desc,
+			 bool cli, uint64_t deadline, struct lease_err *e)
+{
+	int gate, ret;
+
+	gate = enter_gate(dfd, dir, deadline, e);
+	if (gate < 0)
+		return gate;
+	ret = make_entry(b->bdfd, dir, b->id, desc, cli, e);
+	close(gate);
+	if (ret < 0)
+		return ret;
+	b->fd = ret;
+	return 0;
+}
+
+/* Remove our entry again (lease_reclaim's rule: unlink under our lock). */
+static void unregister(struct lease_build *b)
+{
+	if (lease_same_file(b->bdfd, b->id, b->fd))
+		unlinkat(b->bdfd, b->id, 0);
+	close(b->fd);
+	b->fd = -1;
+}
+
+static int probe_busy(const struct lease_upload_probe *p, char *why, size_t len)
+{
+	int ret;
+
+	why[0] = '\0';
+	ret = p->busy(p->ctx, why, len);
+	if (ret < 0 && !why[0])
+		snprintf(why, len, "cannot tell whether an update is running: %s",
+			 strerror(-ret));
+	return ret != 0;
+}
+
+/*
+ * The entry is registered: an updater that scans from now on waits for us.
+ * An upload already open or running can only be one an updater began before
+ * (its hold was gone, so it died); let it finish first (docs/lease.md).
+ * 0 registered and nothing running; 1 try again; -ETIMEDOUT.
+ */
+static int settle_upload(struct lease_build *b, const char *dir,
+			 const struct lease_upload_probe *p, uint64_t deadline,
+			 struct lease_err *e)
+{
+	char why[192];
+
+	if (!p || !probe_busy(p, why, sizeof(why)))
+		return 0;
+	unregister(b);
+	while (probe_busy(p, why, sizeof(why))) {
+		if (lease_now_us() >= deadline) {
+			lease_seterr(e, "%s: a module update is in progress (%s): builds wait "
+				     "until the kernel is done; an upload left open by a killed "
+				     "updater is cancelled with `tdxup update --cancel-stale`",
+				     dir, why);
+			return -ETIMEDOUT;
+		}
+		lease_pause();
+	}
+	return 1;
+}
+
+int lease_build_begin_probe(struct lease_build *b, const char *dir, const char *id,
+			    const char *desc, uint64_t timeout_us, bool cli,
+			    const struct lease_upload_probe *probe, struct lease_err *e)
 {
 	uint64_t deadline = lease_deadline(timeout_us);
-	int dfd, gate, ret;
+	int dfd, ret;
 
 	b->fd = b->bdfd = -1;
 	if (!lease_id_valid(id)) {
@@ -173,17 +240,11 @@ int lease_build_begin(struct lease_build *b, const char *dir, const char *id, co
 		ret = b->bdfd;
 		goto out;
 	}
-	gate = enter_gate(dfd, dir, deadline, e);
-	if (gate < 0) {
-		ret = gate;
-		goto out;
-	}
-	ret = make_entry(b->bdfd, dir, id, desc, cli, e);
-	close(gate);
-	if (ret >= 0) {
-		b->fd = ret;
-		ret = 0;
-	}
+	do {
+		ret = register_once(b, dfd, dir, desc, cli, deadline, e);
+		if (!ret)
+			ret = settle_upload(b, dir, probe, deadline, e);
+	} while (ret == 1);
 out:
 	close(dfd);
 	if (ret && b->bdfd >= 0) {
@@ -191,6 +252,12 @@ out:
 		b->bdfd = -1;
 	}
 	return ret;
+}
+
+int lease_build_begin(struct lease_build *b, const char *dir, const char *id, const char *desc,
+		      uint64_t timeout_us, bool cli, struct lease_err *e)
+{
+	return lease_build_begin_probe(b, dir, id, desc, timeout_us, cli, NULL, e);
 }
 
 /* Unlink while still holding the lock (lease_reclaim's rule), then drop it. */

@@ -28,6 +28,8 @@ struct upd {
 	struct lease_hold hold;
 	bool held;
 	bool started;				/* this attempt's loading=0 was taken */
+	const char *stop_why;			/* what the guard stopped for, or NULL */
+	enum update_guard stop_at;		/* and where */
 	char blockers[256];			/* builds still in flight at a timed-out hold */
 };
 

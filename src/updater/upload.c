@@ -70,6 +70,14 @@ static ssize_t read_str(struct upd *u, const char *file, char *buf, size_t size)
 	return sysfs_client_read_str(u->c, path, buf, size);
 }
 
+/* The caller's guard (update_opts.guard): true to stop, why in u->stop_why. */
+static bool guard(struct upd *u, enum update_guard g)
+{
+	u->stop_why = u->o->guard ? u->o->guard(u->o->guard_ctx, g) : NULL;
+	u->stop_at = g;
+	return u->stop_why != NULL;
+}
+
 /* data takes any offset and may take less than asked (a page per write on sysfs). */
 static int write_data(struct upd *u)
 {
@@ -81,6 +89,8 @@ static int write_data(struct upd *u)
 	while (off < u->sent_len) {
 		size_t count = u->sent_len - off < chunk ? u->sent_len - off : chunk;
 
+		if (guard(u, UPDATE_GUARD_POLL))
+			return -ECANCELED;
 		n = u->c->write(u->c, path, u->sent + off, count, off);
 		if (n < 0)
 			return (int)n;
@@ -187,6 +197,8 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		return -EAGAIN;
 	}
 	u->started = false;
+	if (guard(u, UPDATE_GUARD_OPEN))
+		return -ECANCELED;
 	ret = write_str(u, "loading", "1");
 	if (ret)
 		return ret;
@@ -199,6 +211,11 @@ static int upload_once(struct upd *u, char *err, size_t len)
 			return ret;
 		snprintf(err, len, IN_PROGRESS);
 		return -EAGAIN;
+	}
+	/* The last moment a stop costs nothing: after loading=0 the kernel runs it. */
+	if (guard(u, UPDATE_GUARD_POLL)) {
+		write_str(u, "loading", "-1");
+		return -ECANCELED;
 	}
 	ret = write_str(u, "loading", "0");
 	if (ret == -EBUSY) {
@@ -234,6 +251,24 @@ static enum update_outcome io_error(struct upd *u, int ret)
 			   "the kernel runs the update on its own, so whether the module was "
 			   "replaced, left or lost is unknown: check `tdxup status`",
 			   strerror(-ret), gone);
+}
+
+/* The guard stopped the attempt before loading=0 (upload_once: -ECANCELED). */
+static enum update_outcome stopped(struct upd *u)
+{
+	if (u->stop_at == UPDATE_GUARD_OPEN)
+		return upd_outcome(u, UPDATE_REFUSED, "stopped (%s) before the upload: nothing "
+				   "was written", u->stop_why);
+	return upd_outcome(u, UPDATE_REFUSED, "stopped (%s) before loading=0: the upload "
+			   "was cancelled (loading=-1), nothing reached the module",
+			   u->stop_why);
+}
+
+/* The guard stopped between attempts: the last one's outcome stands. */
+static enum update_outcome stopped_after(struct upd *u, enum update_outcome o, const char *err)
+{
+	return upd_outcome(u, o, "%s after attempt %zu; stopped (%s) before trying again: "
+			   "nothing changed", err, u->r->nr_attempts, u->stop_why);
 }
 
 static void record(struct upd *u, const char *err, uint64_t start)
@@ -377,6 +412,8 @@ enum update_outcome upd_upload(struct upd *u)
 
 		err[0] = '\0';
 		ret = upload_once(u, err, sizeof(err));
+		if (ret == -ECANCELED)
+			return stopped(u);
 		record(u, ret && ret != -EAGAIN ? strerror(-ret) : err, start);
 		if (ret == -ETIMEDOUT)
 			return upd_outcome(u, UPDATE_ERROR, "status did not return to idle within "
@@ -399,6 +436,9 @@ enum update_outcome upd_upload(struct upd *u)
 					   "ours reached the module", err);
 		if (error_is(err, ERR_DEVICE_BUSY)) {
 			u->r->busy_rejections++;
+			if (guard(u, UPDATE_GUARD_SETTLED))
+				return module_gone(u) ? u->r->outcome :
+				       stopped_after(u, UPDATE_BUSY, err);
 			if (!back_off(u, &delay, deadline, err))
 				return give_up_busy(u, err);
 			if (module_gone(u))
@@ -408,6 +448,8 @@ enum update_outcome upd_upload(struct upd *u)
 		out = after_failure(u, err, fi, &again);
 		if (!again)
 			return out;
+		if (guard(u, UPDATE_GUARD_SETTLED))
+			return stopped_after(u, UPDATE_FAILED, err);
 		if (upd_prepare_format(u, u->formats[++fi]))
 			return u->r->outcome;
 	}

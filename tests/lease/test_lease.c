@@ -715,9 +715,128 @@ static void test_foreign_or_open_paths_refused(void **state)
 	assert_int_equal(nr_files(builds_of(f)), 0);
 }
 
+/* An upload probe that says busy `busy` times, and records what it saw. */
+struct probe_log {
+	const struct fixture *f;
+	int busy, err;			/* err: answer -err instead of busy */
+	int calls;
+	int live[16];			/* builds in flight at each call */
+};
+
+static int test_probe(void *ctx, char *why, size_t len)
+{
+	struct probe_log *p = ctx;
+
+	if (p->calls < 16)
+		p->live[p->calls] = nr_live(p->f, NULL);
+	p->calls++;
+	if (p->err)
+		return -p->err;
+	if (p->busy-- <= 0)
+		return 0;
+	snprintf(why, len, "status reads transferring");
+	return 1;
+}
+
+/*
+ * Registered first, then the probe: busy removes the entry, waits, and
+ * registers anew once free; always busy times out with nothing left.
+ */
+static void test_probe_after_registering(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_log log = { .f = f, .busy = 3 };
+	struct lease_upload_probe probe = { test_probe, &log };
+	struct lease_build b;
+	struct lease_err e = { "" };
+
+	assert_int_equal(lease_build_begin_probe(&b, f->dir, "vm", NULL, 10 * SEC, false, &probe,
+						 &e), 0);
+	/* busy (registered), busy, busy, free (waiting, entry gone), free (registered) */
+	assert_int_equal(log.calls, 5);
+	assert_int_equal(log.live[0], 1);
+	assert_int_equal(log.live[1], 0);
+	assert_int_equal(log.live[2], 0);
+	assert_int_equal(log.live[3], 0);
+	assert_int_equal(log.live[4], 1);
+	assert_int_equal(nr_live(f, NULL), 1);
+	assert_int_equal(lease_build_end(&b), 0);
+
+	log = (struct probe_log){ .f = f, .busy = 1000000 };
+	assert_int_equal(lease_build_begin_probe(&b, f->dir, "vm", NULL, 20000, false, &probe, &e),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(e.msg, "a module update is in progress (status reads "
+			       "transferring): builds wait until the kernel is done"));
+	assert_int_equal(log.live[0], 1);
+	assert_int_equal(nr_live(f, NULL), 0);
+	assert_int_equal(nr_files(builds_of(f)), 0);
+
+	/* Cannot tell: busy, safety first. */
+	log = (struct probe_log){ .f = f, .err = EIO };
+	assert_int_equal(lease_build_begin_probe(&b, f->dir, "vm", NULL, 0, false, &probe, &e),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(e.msg, "cannot tell whether an update is running: Input/output "
+			       "error"));
+	assert_int_equal(nr_live(f, NULL), 0);
+	/* No probe: as before. */
+	assert_int_equal(lease_build_begin_probe(&b, f->dir, "vm", NULL, 0, false, NULL, &e), 0);
+	assert_int_equal(lease_build_end(&b), 0);
+}
+
+static void put_attr(const char *root, const char *rel, const char *text)
+{
+	char path[256], cmd[512];
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s/%s')\"", root, rel);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (!text) {
+		assert_int_equal(unlink(path), 0);
+		return;
+	}
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* lease_upload_busy_sysfs over a tree of plain files standing for /sys. */
+static void test_upload_probe_sysfs(void **state)
+{
+	struct fixture *f = *state;
+	char sys[128], why[256] = "";
+
+	snprintf(sys, sizeof(sys), "%s/sys", f->root);
+	/* No fw_upload device: no update is possible, free. */
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), 0);
+	put_attr(sys, "class/firmware/tdx_module/loading", "0\n");
+	put_attr(sys, "class/firmware/tdx_module/status", "idle\n");
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), 0);
+	put_attr(sys, "class/firmware/tdx_module/loading", "1\n");
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "tdx_module/loading reads 1: an upload is open"));
+	put_attr(sys, "class/firmware/tdx_module/loading", "0\n");
+	put_attr(sys, "class/firmware/tdx_module/status", "transferring\n");
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "tdx_module/status reads transferring: the kernel is "
+			       "updating the module"));
+	/* A device whose status cannot be read: cannot tell. */
+	put_attr(sys, "class/firmware/tdx_module/status", NULL);
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), -ENOENT);
+	put_attr(sys, "class/firmware/tdx_module/status", "idle\n");
+	/* The legacy name counts too. */
+	put_attr(sys, "class/firmware/seamldr_upload/loading", "0\n");
+	put_attr(sys, "class/firmware/seamldr_upload/status", "programming\n");
+	assert_int_equal(lease_upload_busy_sysfs(sys, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "seamldr_upload/status reads programming"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_probe_after_registering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upload_probe_sysfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_begin_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_times_out_with_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_builders_never_wedge, setup, teardown),

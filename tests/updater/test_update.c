@@ -520,6 +520,129 @@ static void test_busy_real_builder(void **state)
 	tdx_host_destroy(h);
 }
 
+/* A guard that asks to stop at its nth call of one kind, and counts them all. */
+struct guard_log {
+	enum update_guard stop_at;
+	int stop_nth;			/* 0: never */
+	int calls[3];
+	int order_ok;			/* every POLL and SETTLED came after an OPEN */
+	char loading[8];		/* loading when it stopped */
+	struct sysfs_client *c;
+};
+
+static const char *guard_cb(void *ctx, enum update_guard g)
+{
+	struct guard_log *l = ctx;
+
+	if (g != UPDATE_GUARD_OPEN && !l->calls[UPDATE_GUARD_OPEN])
+		l->order_ok = 0;
+	if (++l->calls[g] != l->stop_nth || g != l->stop_at)
+		return NULL;
+	sysfs_client_read_str(l->c, "class/firmware/tdx_module/loading", l->loading,
+			      sizeof(l->loading));
+	return "SIGTERM";
+}
+
+static void guard_run(struct run *t, struct guard_log *l, enum update_guard at, int nth)
+{
+	run_setup(t, "1.5.24", KERNEL_PROFILE_MAINLINE, SYSFS_LAYOUT_FINAL, 16, "1.5.30", 0x200);
+	*l = (struct guard_log){ .stop_at = at, .stop_nth = nth, .order_ok = 1, .c = &t->c };
+	t->o.image_format = 0x200;
+	t->o.chunk = 4096;
+	t->o.guard = guard_cb;
+	t->o.guard_ctx = l;
+	update_run(&t->c, &t->o, &t->r);
+}
+
+static void assert_loading(struct run *t, const char *want)
+{
+	char buf[8];
+
+	assert_true(sysfs_client_read_str(&t->c, "class/firmware/tdx_module/loading", buf,
+					  sizeof(buf)) > 0);
+	assert_string_equal(buf, want);
+}
+
+/* The caller's guard: stop before loading=1, cancel before loading=0, never after it. */
+static void test_guard(void **state)
+{
+	struct guard_log l;
+	struct run t;
+
+	guard_run(&t, &l, UPDATE_GUARD_OPEN, 1);
+	assert_int_equal(t.r.outcome, UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "stopped (SIGTERM) before the upload: nothing was written");
+	assert_string_equal(l.loading, "0");
+	assert_int_equal(l.calls[UPDATE_GUARD_POLL], 0);
+	assert_int_equal(t.r.nr_attempts, 0);
+	assert_int_equal(host_attempts(t.h), 0);
+	assert_host_version(t.h, "1.5.24");
+	run_done(&t);
+
+	/* The second data write: the open upload is cancelled, nothing is left open. */
+	guard_run(&t, &l, UPDATE_GUARD_POLL, 2);
+	assert_int_equal(t.r.outcome, UPDATE_REFUSED);
+	assert_string_equal(t.r.reason, "stopped (SIGTERM) before loading=0: the upload was "
+			    "cancelled (loading=-1), nothing reached the module");
+	assert_string_equal(l.loading, "1");
+	assert_loading(&t, "0");
+	assert_int_equal(host_attempts(t.h), 0);
+	assert_host_version(t.h, "1.5.24");
+	run_done(&t);
+
+	/* Never asked to stop: one OPEN, a POLL per 4 KiB chunk and one before loading=0. */
+	guard_run(&t, &l, UPDATE_GUARD_OPEN, 0);
+	assert_int_equal(t.r.outcome, UPDATE_UPDATED);
+	assert_int_equal(l.calls[UPDATE_GUARD_OPEN], 1);
+	assert_int_equal(l.calls[UPDATE_GUARD_POLL], (int)(t.i.len / 4096) + 1);
+	assert_int_equal(l.calls[UPDATE_GUARD_SETTLED], 0);
+	assert_true(l.order_ok);
+	assert_host_version(t.h, "1.5.30");
+	run_done(&t);
+
+	/* The last POLL is the last moment: loading=0 follows it. */
+	guard_run(&t, &l, UPDATE_GUARD_POLL, (int)(t.i.len / 4096) + 1);
+	assert_int_equal(t.r.outcome, UPDATE_REFUSED);
+	assert_loading(&t, "0");
+	assert_int_equal(host_attempts(t.h), 0);
+	run_done(&t);
+}
+
+/* device-busy is an outcome: a stop asked for then ends the run, no retry. */
+static void test_guard_settled_busy(void **state)
+{
+	struct tdx_host *h = kh_host_new(KERNEL_PROFILE_V8, LOCKSTEP_SERIAL, NULL);
+	struct builder_clock bc = { .now = 1000000 };
+	struct guard_log l = { .stop_at = UPDATE_GUARD_SETTLED, .stop_nth = 1, .order_ok = 1 };
+	struct update_opts o;
+	struct update_result r;
+	struct sysfs_client c;
+	struct img i = image("1.5.30", 0x100);
+	struct td td;
+
+	kh_td_new(&td, h, 1, 3);
+	assert_int_equal(kh_init_vm(&td, NULL), 0);
+	sysfs_client_init_tree(&c, tdx_host_sysfs(h), NULL);
+	c.now_us = bc_now;
+	c.sleep_us = bc_sleep;
+	c.clock_ctx = &bc;
+	l.c = &c;
+	opts_for(&o, &i);
+	o.image_format = 0x100;
+	o.guard = guard_cb;
+	o.guard_ctx = &l;
+	assert_int_equal(update_run(&c, &o, &r), UPDATE_BUSY);
+	assert_string_equal(r.reason, "transferring:device-busy after attempt 1; stopped "
+			    "(SIGTERM) before trying again: nothing changed");
+	assert_int_equal(r.nr_attempts, 1);
+	assert_true(l.order_ok);
+	assert_host_version(h, "1.5.25");
+	assert_false(bc.finalized);
+	kh_td_free(&td);
+	free(i.buf);
+	tdx_host_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +658,8 @@ int main(void)
 		cmocka_unit_test(test_from_catalog),
 		cmocka_unit_test(test_ensure),
 		cmocka_unit_test(test_busy_real_builder),
+		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_guard_settled_busy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,7 @@ enum host_event_kind {
 	HOST_EV_STW_BEGIN,		/* stop_machine took every CPU */
 	HOST_EV_STAGE,			/* lockstep stage: value = state, cpu = -1 or the CPU */
 	HOST_EV_STW_END,		/* released; value = result (0 or -errno) */
+	HOST_EV_STW_ENTER,		/* stop_machine called: the CPUs not stopped yet */
 };
 
 struct host_event {

@@ -127,6 +127,12 @@ struct update_opts {
 	 */
 	const char *hold_refuse;
 	const char *lease_dir;
+	/*
+	 * The operator's declaration of the kernel's busy rejection
+	 * (--kernel-busy: "yes" or "no"), kept in the run's record; NULL:
+	 * none, not established.
+	 */
+	const char *kernel_busy;
 	uint64_t hold_timeout_us;
 	/* One line of progress at a time (no newline); NULL: silent. */
 	void (*progress)(void *ctx, const char *line);
@@ -162,6 +168,8 @@ struct update_result {
 	unsigned int builds_waited;
 	/* device-busy answers met, all of them (attempts keeps the first few). */
 	unsigned int busy_rejections;
+	/* update_opts.kernel_busy, for the record. */
+	const char *kernel_busy;
 	/* After UPDATE_UPDATED: what the host now reports (tdxup/attest.h). */
 	bool has_attestation;
 	struct tdx_attestation attestation;

@@ -99,14 +99,18 @@ static void update_usage(FILE *f)
 		"                         ones in flight are waited for, the update runs,\n"
 		"                         builds resume. auto (default): hold when VMMs on\n"
 		"                         the target take leases (etc/tdxup/lease.d/); where\n"
-		"                         none do and the kernel cannot refuse an update\n"
-		"                         during a build (7.2 as merged), refuse. off: no\n"
+		"                         none do, refuse, unless --kernel-busy yes. off: no\n"
 		"                         hold, knowingly (a build the update crosses may\n"
 		"                         end with a wrong MRTD)\n"
-		"  --kernel-busy auto|yes|no\n"
-		"                         whether the kernel refuses an update during a TD\n"
-		"                         build (device-busy). auto: from the release (before\n"
-		"                         7.2: the posted series, yes; 7.2 and later: no)\n"
+		"  --kernel-busy unknown|yes|no\n"
+		"                         what the operator knows: whether the kernel refuses\n"
+		"                         an update during a TD build (device-busy). unknown\n"
+		"                         (default; auto is the same): not established, for\n"
+		"                         any release (distributions backport the merged\n"
+		"                         series, which has no busy rejection, into older\n"
+		"                         ones). yes: auto holds no builds when no VMM takes\n"
+		"                         leases. A declaration is logged (stderr, --json,\n"
+		"                         the run's record)\n"
 		"  --hold-timeout DURATION\n"
 		"                         wait this long for builds in flight (default: the\n"
 		"                         --retry-for window); then nothing is changed (4)\n"
@@ -138,7 +142,8 @@ static void update_usage(FILE *f)
 		"                         would_change (updated, or a dry run or check that\n"
 		"                         passed), check, ensure, from, to, reason,\n"
 		"                         attempts [{error, at_ms}], image_format,\n"
-		"                         image_format_reason, kernel_release, warnings, seed\n"
+		"                         image_format_reason, kernel_release, warnings, seed,\n"
+		"                         hold_builds {decision, why, kernel_busy, ...}\n"
 		"\n"
 		"Progress goes to stderr.\n"
 		"\n"
@@ -202,8 +207,8 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 		return 0;
 	case 'B':
 		if (kernel_busy_parse(arg, &a->kernel_busy))
-			return cli_usage_error(cmd, "update: --kernel-busy: auto, yes or no, not '%s'",
-					       arg);
+			return cli_usage_error(cmd, "update: --kernel-busy: unknown, yes or no, not "
+					       "'%s'", arg);
 		return 0;
 	case 'T':
 		if (parse_duration_us(arg, &o->hold_timeout_us))
@@ -408,9 +413,11 @@ static int print_json(const struct update_args *a, const struct update_result *r
 	/* What the host now reports, for the verifiers' allowlists (docs/fleet.md). */
 	json_object_set_new(o, "attestation", r->has_attestation ?
 			    cli_json_attestation(&r->attestation, r->to) : json_null());
-	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:b, s:I, s:I}",
+	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:o, s:b, s:I, s:I}",
 		"decision", a->hold.refuse ? "refuse" : a->hold.hold ? "hold" : "none",
-		"why", a->hold.why, "held", r->held_builds,
+		"why", a->hold.why,
+		"kernel_busy", a->o.kernel_busy ? json_string(a->o.kernel_busy) : json_null(),
+		"held", r->held_builds,
 		"waited_ms", (json_int_t)r->hold_wait_ms,
 		"builds_waited", (json_int_t)r->builds_waited));
 	return cli_json_print(o);
@@ -429,6 +436,11 @@ static int hold_setup(struct update_args *a)
 		return UPDATE_EXIT_REFUSED;
 	}
 	hold_decide(a->hold_mode, a->kernel_busy, a->ct.release, participants, &a->hold);
+	/* A decision may rest on the operator's word: say whose word it is. */
+	if (a->kernel_busy != KERNEL_BUSY_UNKNOWN)
+		a->o.kernel_busy = kernel_busy_name(a->kernel_busy);
+	if (a->hold.note[0])
+		progress(NULL, a->hold.note);
 	if (a->hold.warning[0])
 		fprintf(stderr, "%s: warning: %s\n", cli_prog, a->hold.warning);
 	if (a->hold.refuse) {

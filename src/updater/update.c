@@ -634,6 +634,7 @@ enum update_outcome update_run(struct sysfs_client *c, const struct update_opts 
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = UPDATE_ERROR;
+	r->kernel_busy = o->kernel_busy;
 	if (take_host_lock(&u, &lock_fd))
 		return r->outcome;
 	ret = run(&u);

@@ -175,6 +175,14 @@ struct update_result {
 	struct tdx_attestation attestation;
 };
 
+/*
+ * The exit status of a run made with o: update_exit_code(), except that a
+ * dry run or check writes nothing, so what only an upload can tell (5
+ * failed, 6 lost) is never its status: a module it finds lost (outcome
+ * UPDATE_LOST, the reason says so) is 3, refused by a pre-check.
+ */
+int update_exit_status(const struct update_opts *o, enum update_outcome v);
+
 /* Run it. Returns the outcome (also in r->outcome). */
 enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,
 			       struct update_result *r);

@@ -135,7 +135,9 @@ static void update_usage(FILE *f)
 		"                         (a warning). Exits as a real run would (0 when it\n"
 		"                         would update or nothing is to do, 3 refused...),\n"
 		"                         except busy (4) and what the upload itself says\n"
-		"                         (5, 6), which only the run can tell\n"
+		"                         (5, 6), which only the run can tell: never 5 or\n"
+		"                         6 (nor does --dry-run); a module found lost is\n"
+		"                         result lost, exit 3\n"
 		"  --json                 machine-readable: result (updated, current, dry-run,\n"
 		"                         refused, busy, failed, lost, error), changed (this\n"
 		"                         run changed the module: updated, or lost by it),\n"
@@ -151,7 +153,8 @@ static void update_usage(FILE *f)
 		"error (sysfs I/O, timeout): state unknown, see `%1$s status`; 2 usage;\n"
 		"3 refused by a pre-check, nothing written; 4 still device-busy when the\n"
 		"retry window closed, nothing changed; 5 the update failed and nothing\n"
-		"changed, TDs are safe; 6 the module is lost: TDs are gone, reboot\n",
+		"changed, TDs are safe; 6 the module is lost: TDs are gone, reboot\n"
+		"(5 and 6 only from a real run: a dry run or check exits 3 instead)\n",
 		cli_prog);
 }
 
@@ -533,7 +536,7 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		a->o.lock_what = "tdxup update";
 	}
 	update_run(c, &a->o, r);
-	ret = update_exit_code(r->outcome);
+	ret = update_exit_status(&a->o, r->outcome);
 	if (a->json)
 		print_json(a, r);
 	else if (ret == UPDATE_EXIT_OK)

@@ -9,6 +9,13 @@ set -euo pipefail
 
 . "$(dirname "$0")/../cli/lib.bash"
 has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
+# warnings: the --json output's warnings, one a line, exactly.
+warnings() {
+	python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["warnings"]))' "$TMP/out"
+}
+want_warnings() {
+	[ "$(warnings)" = "$1" ] || { cat "$TMP/out" >&2; fail "warnings: got '$(warnings)', want '$1'"; }
+}
 lacks() { ! grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 has: $1"; }; }
 
 ROOT=$TMP/root
@@ -152,6 +159,43 @@ run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds 
 has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x200 image" out
 run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run --image-format 0x100
 has "as a v0x100 image" out
+# A newest blob that cannot be read is no verdict on its module: the
+# catalogue's choice is refused, naming the file and why, never made below it
+# (the old code chose 1.5.24, "current", exit 0, no warning).
+for kind in fifo zero dir; do
+	rm -rf "$TMP/ucat" && cp -r "$CAT" "$TMP/ucat"
+	B=$TMP/ucat/joined_files/1.5/tdx_module_1.5.25.blob
+	rm "$B"
+	case $kind in
+	fifo) mkfifo "$B"; why="a FIFO, not a regular file" ;;
+	zero) ln -s /dev/zero "$B"; why="a character device, not a regular file" ;;
+	dir) mkdir "$B"; why="a directory, not a regular file" ;;
+	esac
+	for args in "--ensure latest" ""; do
+		# shellcheck disable=SC2086
+		run 3 update --catalog "$TMP/ucat" $args --sysroot "$ROOT" --cpu-fms 0x806f8 \
+			--hold-builds off --dry-run --json
+		has '"result": "refused"' out
+		has "\"reason\": \"catalogue: joined_files/1.5/tdx_module_1.5.25.blob: cannot read: $why: it may hold the newest module, so the catalogue's choice cannot be made (without it: 1.5.24); nothing written: fix or remove the file, or name a version (--version, --ensure X.Y.Z)\"" out
+	done
+	# Naming another version: that one is installed, and the unreadable file said.
+	run 0 update --catalog "$TMP/ucat" --version 1.5.24 --reinstall --sysroot "$ROOT" \
+		--cpu-fms 0x806f8 --hold-builds off --dry-run --json
+	want_warnings "catalogue: joined_files/1.5/tdx_module_1.5.25.blob: cannot read: $why: not considered"
+	# Naming it: refused with its reason, as a damaged image is.
+	run 3 update --catalog "$TMP/ucat" --version 1.5.25 --sysroot "$ROOT" --cpu-fms 0x806f8 \
+		--hold-builds off --dry-run
+	has "update refused: 1.5.25: bad image: cannot read: $why" err
+done
+# An unreadable blob older than the choice changes nothing but is said.
+rm -rf "$TMP/ucat" && cp -r "$CAT" "$TMP/ucat"
+rm "$TMP/ucat/joined_files/1.5/tdx_module_1.5.24.blob"
+mkfifo "$TMP/ucat/joined_files/1.5/tdx_module_1.5.24.blob"
+run 0 update --catalog "$TMP/ucat" --ensure latest --sysroot "$ROOT" --cpu-fms 0x806f8 \
+	--hold-builds off --dry-run --json
+has '"to": "1.5.25"' out
+want_warnings "catalogue: joined_files/1.5/tdx_module_1.5.24.blob: cannot read: a FIFO, not a regular file: not considered"
+has "tdxup: update: warning: catalogue: joined_files/1.5/tdx_module_1.5.24.blob: cannot read: a FIFO" err
 echo 1.5.25 >"$DEV/version"
 run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --json
 has '"result": "current"' out

@@ -33,12 +33,12 @@ char *tdx_version_str(const struct tdx_version *v, char *buf);
 
 /*
  * Whose key signed an image, as the updater decides what may reach the
- * kernel (DESIGN.md, safety rule 1). P-SEAMLDR checks the signature only
- * after the old module is shut down, so an image whose key it refuses
- * loses every TD: the production updater trusts Intel's production key and
- * the keys the target itself declares (SYSROOT/etc/tdxup/trusted-keys.d/,
- * root's configuration; the emulator declares its test key there), and no
- * key compiled into the tool.
+ * kernel (safety rule 1, README.md "The updater"). P-SEAMLDR checks the
+ * signature only after the old module is shut down, so an image whose key
+ * it refuses loses every TD: the production updater trusts Intel's
+ * production key and the keys the target itself declares
+ * (SYSROOT/etc/tdxup/trusted-keys.d/, root's configuration; the emulator
+ * declares its test key there), and no key compiled into the tool.
  */
 enum key_trust {
 	KEY_UNTRUSTED,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Kernel behaviour profiles: which posting of the series the host behaves
- * as (kernel.md 1-2, 10; DESIGN.md "Kernel profiles").
+ * as (kernel.md 1-2, 10; docs/architecture.md, 7 "Kernel profiles").
  *
  * Each names itself in osrelease as such a kernel would (inferred: the
  * strings are ours): v8 was posted on v7.1-rc1, so "7.1.0-tdx-v8";
@@ -35,7 +35,7 @@ static const struct profile_desc profiles[] = {
 	 * Option 2 of the series' discussion on top of the mainline code: no
 	 * flag at shutdown, TDH.SYS.UPDATE v1 enabling UPDATE_COMPATIBILITY so
 	 * that builds straddling an update fail instead of measuring garbage.
-	 * fw_upload mapping as v8 (DESIGN.md).
+	 * fw_upload mapping as v8 (docs/architecture.md, 7 "Kernel profiles").
 	 */
 	[KERNEL_PROFILE_DETECT] = {
 		.name = "detect",

@@ -33,12 +33,12 @@ char *tdx_version_str(const struct tdx_version *v, char *buf);
 
 /*
  * Whose key signed an image, as the updater decides what may reach the
- * kernel (DESIGN.md, safety rule 1). P-SEAMLDR checks the signature only
- * after the old module is shut down, so an image whose key it refuses
- * loses every TD: the production updater trusts Intel's production key and
- * the keys the target itself declares (SYSROOT/etc/tdxup/trusted-keys.d/,
- * root's configuration; the emulator declares its test key there), and no
- * key compiled into the tool.
+ * kernel (safety rule 1, README.md "The updater"). P-SEAMLDR checks the
+ * signature only after the old module is shut down, so an image whose key
+ * it refuses loses every TD: the production updater trusts Intel's
+ * production key and the keys the target itself declares
+ * (SYSROOT/etc/tdxup/trusted-keys.d/, root's configuration; the emulator
+ * declares its test key there), and no key compiled into the tool.
  */
 enum key_trust {
 	KEY_UNTRUSTED,
@@ -86,6 +86,12 @@ struct catalog_blob {
 	struct tdx_version version;	/* from the file name */
 	size_t release;			/* index into releases */
 	struct image_facts facts;
+	/*
+	 * -errno when the file could not be read (a FIFO, a device, no
+	 * permission...): facts.problem says why. Unlike a damaged image, no
+	 * verdict on its module: the update does not choose past it silently.
+	 */
+	int read_err;
 };
 
 struct catalog {
@@ -103,7 +109,8 @@ struct catalog {
  * the field ("DIR/mapping_file.json: tdx_module_releases[2].version: ...").
  * Blobs that cannot be used (name not x.y.z, directory not its major.minor,
  * version not in the JSON) are skipped with a note; a blob whose image is
- * damaged stays, with facts.intact false, so that selection can say why.
+ * damaged or cannot be read stays, with facts.intact false (and read_err
+ * set for the latter), so that selection can say why.
  */
 int catalog_load(const char *dir, struct catalog **out, char *err, size_t errlen);
 void catalog_free(struct catalog *cat);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One update per host at a time (DESIGN.md, safety rule 2). Two updaters
+ * One update per host at a time (safety rule 2, README.md). Two updaters
  * writing the same fw_upload device interleave their bytes in the kernel's
  * buffer; P-SEAMLDR then refuses the image after the old module is shut
  * down, and every TD is lost. So every update holds an flock(2) on a file

@@ -59,9 +59,11 @@ ssize_t tdx_sysroot_kernel_release(const struct tdx_sysroot *t, char *buf, size_
 int kernel_release_image_format(const char *release, unsigned int *format);
 
 /*
- * 1 if the release is 7.2 or later (runtime update as merged: no busy
- * rejection, the 0x200 image), 0 if earlier (a kernel carrying the posted
- * series, v8 included), -EINVAL when it does not start "N.N".
+ * 1 if the release is 7.2 or later (runtime update as merged: the 0x200
+ * image), 0 if earlier (the postings' 0x100), -EINVAL when it does not
+ * start "N.N". A guess good only for the image format, which the kernel
+ * checks before anything changes; never for safety (a distribution kernel
+ * numbered before 7.2 may carry the merged series).
  */
 int kernel_release_merged(const char *release);
 

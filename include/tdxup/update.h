@@ -137,6 +137,12 @@ struct update_opts {
 	 */
 	const char *hold_refuse;
 	const char *lease_dir;
+	/*
+	 * The operator's declaration of the kernel's busy rejection
+	 * (--kernel-busy: "yes" or "no"), kept in the run's record; NULL:
+	 * none, not established.
+	 */
+	const char *kernel_busy;
 	uint64_t hold_timeout_us;
 	/*
 	 * Termination (NULL: none). The library never touches signals: the
@@ -185,10 +191,20 @@ struct update_result {
 	unsigned int builds_waited;
 	/* device-busy answers met, all of them (attempts keeps the first few). */
 	unsigned int busy_rejections;
+	/* update_opts.kernel_busy, for the record. */
+	const char *kernel_busy;
 	/* After UPDATE_UPDATED: what the host now reports (tdxup/attest.h). */
 	bool has_attestation;
 	struct tdx_attestation attestation;
 };
+
+/*
+ * The exit status of a run made with o: update_exit_code(), except that a
+ * dry run or check writes nothing, so what only an upload can tell (5
+ * failed, 6 lost) is never its status: a module it finds lost (outcome
+ * UPDATE_LOST, the reason says so) is 3, refused by a pre-check.
+ */
+int update_exit_status(const struct update_opts *o, enum update_outcome v);
 
 /* Run it. Returns the outcome (also in r->outcome). */
 enum update_outcome update_run(struct sysfs_client *c, const struct update_opts *o,

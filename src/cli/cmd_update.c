@@ -63,7 +63,10 @@ static void update_usage(FILE *f)
 		"                         (tdx_module_X.Y.Z.blob) or --version\n"
 		"  --catalog DIR          an Intel-style catalogue: without IMAGE, install its\n"
 		"                         newest valid module (see `%1$s select`); with IMAGE,\n"
-		"                         use its metadata and running-version image\n"
+		"                         use its metadata and running-version image. A blob\n"
+		"                         that cannot be read (FIFO, device, no permission)\n"
+		"                         is a warning; one newer than the choice refuses\n"
+		"                         it (3): it may be the newest module\n"
 		"  --version X.Y.Z        that catalogue version instead of the newest\n"
 		"  --ensure X.Y.Z|latest  the host is to run X.Y.Z (its catalogue blob, or\n"
 		"                         IMAGE, which must be X.Y.Z), or the catalogue's\n"
@@ -107,14 +110,18 @@ static void update_usage(FILE *f)
 		"                         builds resume once the kernel's outcome is known\n"
 		"                         (see Signals). auto (default): hold when VMMs on\n"
 		"                         the target take leases (etc/tdxup/lease.d/); where\n"
-		"                         none do and the kernel cannot refuse an update\n"
-		"                         during a build (7.2 as merged), refuse. off: no\n"
+		"                         none do, refuse, unless --kernel-busy yes. off: no\n"
 		"                         hold, knowingly (a build the update crosses may\n"
 		"                         end with a wrong MRTD)\n"
-		"  --kernel-busy auto|yes|no\n"
-		"                         whether the kernel refuses an update during a TD\n"
-		"                         build (device-busy). auto: from the release (before\n"
-		"                         7.2: the posted series, yes; 7.2 and later: no)\n"
+		"  --kernel-busy unknown|yes|no\n"
+		"                         what the operator knows: whether the kernel refuses\n"
+		"                         an update during a TD build (device-busy). unknown\n"
+		"                         (default; auto is the same): not established, for\n"
+		"                         any release (distributions backport the merged\n"
+		"                         series, which has no busy rejection, into older\n"
+		"                         ones). yes: auto holds no builds when no VMM takes\n"
+		"                         leases. A declaration is logged (stderr, --json,\n"
+		"                         the run's record)\n"
 		"  --hold-timeout DURATION\n"
 		"                         wait this long for builds in flight (default: the\n"
 		"                         --retry-for window); then nothing is changed (4)\n"
@@ -139,14 +146,17 @@ static void update_usage(FILE *f)
 		"                         (a warning). Exits as a real run would (0 when it\n"
 		"                         would update or nothing is to do, 3 refused...),\n"
 		"                         except busy (4) and what the upload itself says\n"
-		"                         (5, 6), which only the run can tell\n"
+		"                         (5, 6), which only the run can tell: never 5 or\n"
+		"                         6 (nor does --dry-run); a module found lost is\n"
+		"                         result lost, exit 3\n"
 		"  --json                 machine-readable: result (updated, current, dry-run,\n"
 		"                         refused, busy, failed, lost, error), changed (this\n"
 		"                         run changed the module: updated, or lost by it),\n"
 		"                         would_change (updated, or a dry run or check that\n"
 		"                         passed), check, ensure, from, to, reason,\n"
 		"                         attempts [{error, at_ms}], image_format,\n"
-		"                         image_format_reason, kernel_release, warnings, seed\n"
+		"                         image_format_reason, kernel_release, warnings, seed,\n"
+		"                         hold_builds {decision, why, kernel_busy, ...}\n"
 		"\n"
 		"Progress goes to stderr.\n"
 		"\n"
@@ -154,7 +164,8 @@ static void update_usage(FILE *f)
 		"error (sysfs I/O, timeout): state unknown, see `%1$s status`; 2 usage;\n"
 		"3 refused by a pre-check, nothing written; 4 still device-busy when the\n"
 		"retry window closed, nothing changed; 5 the update failed and nothing\n"
-		"changed, TDs are safe; 6 the module is lost: TDs are gone, reboot\n",
+		"changed, TDs are safe; 6 the module is lost: TDs are gone, reboot\n"
+		"(5 and 6 only from a real run: a dry run or check exits 3 instead)\n",
 		cli_prog);
 }
 
@@ -211,8 +222,8 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 		return 0;
 	case 'B':
 		if (kernel_busy_parse(arg, &a->kernel_busy))
-			return cli_usage_error(cmd, "update: --kernel-busy: auto, yes or no, not '%s'",
-					       arg);
+			return cli_usage_error(cmd, "update: --kernel-busy: unknown, yes or no, not "
+					       "'%s'", arg);
 		return 0;
 	case 'T':
 		if (parse_duration_us(arg, &o->hold_timeout_us))
@@ -417,9 +428,11 @@ static int print_json(const struct update_args *a, const struct update_result *r
 	/* What the host now reports, for the verifiers' allowlists (docs/fleet.md). */
 	json_object_set_new(o, "attestation", r->has_attestation ?
 			    cli_json_attestation(&r->attestation, r->to) : json_null());
-	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:b, s:I, s:I}",
+	json_object_set_new(o, "hold_builds", json_pack("{s:s, s:s, s:o, s:b, s:I, s:I}",
 		"decision", a->hold.refuse ? "refuse" : a->hold.hold ? "hold" : "none",
-		"why", a->hold.why, "held", r->held_builds,
+		"why", a->hold.why,
+		"kernel_busy", a->o.kernel_busy ? json_string(a->o.kernel_busy) : json_null(),
+		"held", r->held_builds,
 		"waited_ms", (json_int_t)r->hold_wait_ms,
 		"builds_waited", (json_int_t)r->builds_waited));
 	return cli_json_print(o);
@@ -438,6 +451,11 @@ static int hold_setup(struct update_args *a)
 		return UPDATE_EXIT_REFUSED;
 	}
 	hold_decide(a->hold_mode, a->kernel_busy, a->ct.release, participants, &a->hold);
+	/* A decision may rest on the operator's word: say whose word it is. */
+	if (a->kernel_busy != KERNEL_BUSY_UNKNOWN)
+		a->o.kernel_busy = kernel_busy_name(a->kernel_busy);
+	if (a->hold.note[0])
+		progress(NULL, a->hold.note);
 	if (a->hold.warning[0])
 		fprintf(stderr, "%s: warning: %s\n", cli_prog, a->hold.warning);
 	if (a->hold.refuse) {
@@ -534,7 +552,7 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	a->o.guard = term_guard_cb;
 	a->o.guard_ctx = &a->term;
 	update_run(c, &a->o, r);
-	ret = update_exit_code(r->outcome);
+	ret = update_exit_status(&a->o, r->outcome);
 	if (a->json)
 		print_json(a, r);
 	else if (ret == UPDATE_EXIT_OK)

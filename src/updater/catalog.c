@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -371,6 +372,34 @@ static const char *unusable(struct catalog *cat, const struct tdx_version *line,
 	return NULL;
 }
 
+/* Why read_file refused path (ret), in words an operator can act on. */
+static void read_problem(const char *path, int ret, char *buf, size_t len)
+{
+	struct stat st;
+	const char *what = NULL;
+
+	if (ret == -EINVAL && !stat(path, &st)) {
+		if (S_ISFIFO(st.st_mode))
+			what = "a FIFO";
+		else if (S_ISCHR(st.st_mode))
+			what = "a character device";
+		else if (S_ISBLK(st.st_mode))
+			what = "a block device";
+		else if (S_ISSOCK(st.st_mode))
+			what = "a socket";
+	}
+	if (what)
+		snprintf(buf, len, "cannot read: %s, not a regular file", what);
+	else if (ret == -EINVAL)
+		snprintf(buf, len, "cannot read: not a regular file");
+	else if (ret == -EISDIR)
+		snprintf(buf, len, "cannot read: a directory, not a regular file");
+	else if (ret == -EFBIG)
+		snprintf(buf, len, "cannot read: larger than %u MiB", READ_FILE_MAX >> 20);
+	else
+		snprintf(buf, len, "cannot read: %s", strerror(-ret));
+}
+
 static int add_blob(struct catalog *cat, const char *rel_path, const struct tdx_version *v)
 {
 	struct catalog_blob *b, *nb;
@@ -395,8 +424,8 @@ static int add_blob(struct catalog *cat, const char *rel_path, const struct tdx_
 	cat->releases[b->release].has_blob = true;
 	ret = read_file(b->path, &buf, &len);
 	if (ret) {
-		snprintf(b->facts.problem, sizeof(b->facts.problem), "cannot read: %s",
-			 strerror(-ret));
+		b->read_err = ret;
+		read_problem(b->path, ret, b->facts.problem, sizeof(b->facts.problem));
 		return ret == -ENOMEM ? ret : 0;
 	}
 	image_facts_get(buf, len, &b->facts);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "tdxup/hold_policy.h"
-#include "tdxup/sysroot.h"
 
 int hold_mode_parse(const char *s, enum hold_mode *m)
 {
@@ -22,8 +21,9 @@ int hold_mode_parse(const char *s, enum hold_mode *m)
 
 int kernel_busy_parse(const char *s, enum kernel_busy *k)
 {
-	if (!strcmp(s, "auto"))
-		*k = KERNEL_BUSY_AUTO;
+	/* "auto" is the former spelling: it never inferred anything safe to rely on. */
+	if (!strcmp(s, "unknown") || !strcmp(s, "auto"))
+		*k = KERNEL_BUSY_UNKNOWN;
 	else if (!strcmp(s, "yes"))
 		*k = KERNEL_BUSY_YES;
 	else if (!strcmp(s, "no"))
@@ -33,41 +33,61 @@ int kernel_busy_parse(const char *s, enum kernel_busy *k)
 	return 0;
 }
 
-/*
- * From the release (inferred from the history of the series): kernels
- * before 7.2 run runtime update only with the posted series applied, and
- * the postings up to v8 carry the busy rejection; 7.2 as merged dropped it.
- * A 7.2+ kernel carrying the reworked standalone patch is the operator's
- * to state (--kernel-busy yes): nothing in sysfs tells it apart.
- */
-static void kernel_side(enum kernel_busy kb, const char *release, struct hold_decision *d)
+const char *kernel_busy_name(enum kernel_busy k)
 {
-	int merged;
-
-	d->kernel_known = true;
-	if (kb != KERNEL_BUSY_AUTO) {
-		d->kernel_rejects = kb == KERNEL_BUSY_YES;
-		return;
+	switch (k) {
+	case KERNEL_BUSY_YES:
+		return "yes";
+	case KERNEL_BUSY_NO:
+		return "no";
+	case KERNEL_BUSY_UNKNOWN:
+		break;
 	}
-	merged = release && *release ? kernel_release_merged(release) : -EINVAL;
-	d->kernel_known = merged >= 0;
-	d->kernel_rejects = merged == 0;
+	return "unknown";
 }
 
-static const char *kernel_words(const struct hold_decision *d, const char *release, char *buf,
-				size_t len)
+/*
+ * What is known of the kernel's busy rejection, in words. Only the
+ * operator's declaration counts: a release number proves nothing, since
+ * distributions backport the merged series (which has no rejection) into
+ * older releases, and nothing in sysfs tells the kernels apart.
+ */
+static void kernel_words(enum kernel_busy kb, const char *release, char *buf, size_t len)
 {
-	if (!d->kernel_known)
-		snprintf(buf, len, "the target's kernel release is unknown, so it may be one "
-			 "that cannot refuse an update during a TD build");
-	else if (d->kernel_rejects)
-		snprintf(buf, len, "the kernel%s%s refuses an update during a TD build "
-			 "(device-busy)", release && *release ? " " : "", release ? release : "");
-	else
-		snprintf(buf, len, "the kernel%s%s cannot refuse an update during a TD build "
-			 "(Linux 7.2 as merged has no busy rejection)",
-			 release && *release ? " " : "", release ? release : "");
-	return buf;
+	const char *sp = release && *release ? " " : "";
+	const char *rel = release ? release : "";
+
+	switch (kb) {
+	case KERNEL_BUSY_YES:
+		snprintf(buf, len, "the operator declares (--kernel-busy yes) that the kernel%s%s "
+			 "refuses an update during a TD build (device-busy)", sp, rel);
+		return;
+	case KERNEL_BUSY_NO:
+		snprintf(buf, len, "the operator declares (--kernel-busy no) that the kernel%s%s "
+			 "does not refuse an update during a TD build", sp, rel);
+		return;
+	case KERNEL_BUSY_UNKNOWN:
+		break;
+	}
+	snprintf(buf, len, "whether the kernel%s%s refuses an update during a TD build is not "
+		 "established (a release number proves nothing)", sp, rel);
+}
+
+/* auto, and no VMM takes leases: only a declared busy rejection keeps builds out. */
+static void decide_alone(enum kernel_busy kb, const char *k, struct hold_decision *d)
+{
+	if (kb == KERNEL_BUSY_YES) {
+		snprintf(d->why, sizeof(d->why), "not holding TD builds: no VMM on the target "
+			 "takes build leases, and %s", k);
+		return;
+	}
+	d->refuse = true;
+	/* Never suggest a way out that can lose TDs: hooks, or a declaration of fact. */
+	snprintf(d->why, sizeof(d->why), "%s, and no VMM on the target takes build leases "
+		 "(etc/tdxup/lease.d/ declares none): an update now could silently corrupt the "
+		 "MRTD of a TD being built. Install the VMM hooks (contrib/) so builds take "
+		 "leases%s", k, kb == KERNEL_BUSY_UNKNOWN ? ", or declare a kernel known to "
+		 "refuse updates during TD builds with --kernel-busy yes" : "");
 }
 
 void hold_decide(enum hold_mode mode, enum kernel_busy kb, const char *release,
@@ -76,8 +96,10 @@ void hold_decide(enum hold_mode mode, enum kernel_busy kb, const char *release,
 	char k[200];
 
 	memset(d, 0, sizeof(*d));
-	kernel_side(kb, release, d);
-	kernel_words(d, release, k, sizeof(k));
+	d->kernel_rejects = kb == KERNEL_BUSY_YES;
+	kernel_words(kb, release, k, sizeof(k));
+	if (kb != KERNEL_BUSY_UNKNOWN)
+		snprintf(d->note, sizeof(d->note), "%s; tdxup has not established it", k);
 	switch (mode) {
 	case HOLD_ON:
 		d->hold = true;
@@ -101,15 +123,7 @@ void hold_decide(enum hold_mode mode, enum kernel_busy kb, const char *release,
 		d->hold = true;
 		snprintf(d->why, sizeof(d->why), "holding TD builds: %d VMM(s) on the target "
 			 "take build leases; %s", participants, k);
-	} else if (d->kernel_rejects) {
-		snprintf(d->why, sizeof(d->why), "not holding TD builds: no VMM on the target "
-			 "takes build leases, and %s", k);
-	} else {
-		d->refuse = true;
-		snprintf(d->why, sizeof(d->why), "%s, and no VMM on the target takes build "
-			 "leases (etc/tdxup/lease.d/ declares none): an update now could "
-			 "silently corrupt the MRTD of a TD being built. Install the VMM "
-			 "hooks (contrib/) so builds take leases, or make sure no TD is being "
-			 "built and accept the risk with --hold-builds off", k);
+		return;
 	}
+	decide_alone(kb, k, d);
 }

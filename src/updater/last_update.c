@@ -126,13 +126,15 @@ int last_update_record(const char *path, const struct update_result *r, int64_t 
 	/* A damaged record restarts the totals: counters may reset. */
 	if (last_update_read(path, &prev, NULL, 0))
 		memset(&prev, 0, sizeof(prev));
-	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I}",
+	/* The operator's --kernel-busy declaration: a decision rested on it. */
+	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:o}",
 		      "result", update_outcome_name(r->outcome), "timestamp", (json_int_t)now,
 		      "from", r->from, "to", r->to,
 		      "busy_rejections", (json_int_t)r->busy_rejections,
 		      "busy_rejections_total",
 		      (json_int_t)(prev.busy_rejections_total + r->busy_rejections),
-		      "runs_total", (json_int_t)(prev.runs_total + 1));
+		      "runs_total", (json_int_t)(prev.runs_total + 1),
+		      "kernel_busy", r->kernel_busy ? json_string(r->kernel_busy) : json_null());
 	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!text)

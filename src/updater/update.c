@@ -54,6 +54,15 @@ int update_exit_code(enum update_outcome o)
 	return outcomes[o].exit_code;
 }
 
+int update_exit_status(const struct update_opts *o, enum update_outcome v)
+{
+	int ret = update_exit_code(v);
+
+	if ((o->dry_run || o->check) && (ret == UPDATE_EXIT_FAILED || ret == UPDATE_EXIT_LOST))
+		return UPDATE_EXIT_REFUSED;
+	return ret;
+}
+
 const char *update_outcome_name(enum update_outcome o)
 {
 	if ((unsigned int)o >= sizeof(outcomes) / sizeof(outcomes[0]))
@@ -309,6 +318,41 @@ static int nothing_to_pick(struct upd *u, const struct select_result *sr)
 			sr->cands[0].reason);
 }
 
+/*
+ * A blob the catalogue load could not read (a FIFO, a device, no
+ * permission) is no verdict on its module, unlike a damaged image: it may
+ * be the newest valid one. Choosing below it silently would install an
+ * older module than asked, or call a host that is behind current (every
+ * rerun of `--ensure latest` would exit 0 on a fleet that never moves), so
+ * the catalogue's choice is refused while one newer than what it would
+ * pick (or, nothing to pick, than the running module) cannot be read.
+ * Any other is a warning: the run is right without it, but it is said.
+ */
+static int unreadable_blobs(struct upd *u, const struct select_result *sr)
+{
+	const struct tdx_version *floor = sr->choice >= 0 ? &sr->cands[sr->choice].version :
+					  &u->from;
+	char vs[TDX_VERSION_STR_LEN];
+	struct tdx_version want;
+	bool named = u->o->version && !tdx_version_parse(u->o->version, &want);
+
+	for (size_t i = 0; i < u->cat->nr_blobs; i++) {
+		const struct catalog_blob *b = &u->cat->blobs[i];
+
+		if (!b->read_err || (named && !tdx_version_cmp(&b->version, &want)))
+			continue;	/* --version's own blob: its refusal says why */
+		if (!u->o->version && tdx_version_cmp(&b->version, floor) > 0)
+			return upd_stop(u, UPDATE_REFUSED, "catalogue: %s: %s: it may hold the "
+					"newest module, so the catalogue's choice cannot be made "
+					"(without it: %s%s); nothing written: fix or remove the "
+					"file, or name a version (--version, --ensure X.Y.Z)",
+					b->rel_path, b->facts.problem, sr->choice >= 0 ? "" :
+					"none newer than the running ", tdx_version_str(floor, vs));
+		upd_warn(u, "catalogue: %s: %s: not considered", b->rel_path, b->facts.problem);
+	}
+	return 0;
+}
+
 static int pick_from_catalog(struct upd *u, const struct select_host *h)
 {
 	struct select_result sr;
@@ -316,12 +360,13 @@ static int pick_from_catalog(struct upd *u, const struct select_host *h)
 
 	if (select_run(u->cat, h, &sr))
 		return upd_stop(u, UPDATE_ERROR, "out of memory");
-	if (u->o->version)
+	ret = unreadable_blobs(u, &sr);
+	if (!ret && u->o->version)
 		ret = pick_version(u, &sr, &idx);
-	else if (sr.choice < 0)
+	else if (!ret && sr.choice < 0)
 		ret = nothing_to_pick(u, &sr);
-	else
-		ret = (idx = sr.choice, 0);
+	else if (!ret)
+		idx = sr.choice;
 	if (!ret) {
 		u->target = sr.cands[idx].version;
 		u->rel = &u->cat->releases[sr.cands[idx].blob->release];
@@ -604,7 +649,8 @@ static void record_run(struct upd *u)
 	char buf[PATH_MAX];
 	int ret;
 
-	if (u->o->dry_run || u->r->outcome == UPDATE_DRY_RUN || (path && !*path))
+	/* --check is read-only too: it answers for a run, it is none. */
+	if (dry(u) || u->r->outcome == UPDATE_DRY_RUN || (path && !*path))
 		return;
 	if (!path) {
 		if (last_update_path(u->c->root, buf, sizeof(buf)))
@@ -634,6 +680,7 @@ enum update_outcome update_run(struct sysfs_client *c, const struct update_opts 
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = UPDATE_ERROR;
+	r->kernel_busy = o->kernel_busy;
 	if (take_host_lock(&u, &lock_fd))
 		return r->outcome;
 	ret = run(&u);

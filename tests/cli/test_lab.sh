@@ -21,8 +21,9 @@ run 1 lab --pages 64 --profile mainline --quiet
 grep -q "WRONG (silent)" "$TMP/out" || fail "mainline run shows no wrong MRTD"
 want "VERDICT: FAIL"
 
-# --compare: the table and its reading; exit 0 because v8 passes.
-run 0 lab --pages 64 --compare
+# --compare: the table and its reading. Exit 1: the mainline column fails
+# (the erratum, by design), and any failing column fails the run.
+run 1 lab --pages 64 --compare
 want "silently wrong MRTDs"
 want "v8 (the seed change) refuses the update"
 awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0 || $7 != 0 || $8 != 0) exit 1 }' "$TMP/out" ||
@@ -30,7 +31,13 @@ awk '/silently wrong MRTDs/ { if ($4 != 0 || $5 == 0 || $6 != 0 || $7 != 0 || $8
 awk '/busy rejections/ { if ($3 == 0 || $6 != 0) exit 1 }' "$TMP/out" ||
 	fail "compare: want busy rejections under v8, none under v8+hold"
 
-run 0 lab --pages 64 --compare --json
+awk '/^  verdict/ { if ($2 != "pass" || $3 != "FAIL" || $4 != "pass" || $5 != "pass" || $6 != "pass") exit 1 }' "$TMP/out" ||
+	fail "compare: want the mainline column alone to fail"
+# Every column passes (no build for an update to cross): exit 0.
+run 0 lab --builders 0 --compare
+awk '/^  verdict/ { if ($2 != "pass" || $3 != "pass" || $4 != "pass" || $5 != "pass" || $6 != "pass") exit 1 }' "$TMP/out" ||
+	fail "compare --builders 0: want every column to pass"
+run 1 lab --pages 64 --compare --json
 python3 - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tdxup measure --page against the vectors of spec/vectors.md, and bad input.
+# tdxup measure --page against the MRTD test vectors (docs/facts.md, section 4),
+# and bad input.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.bash"

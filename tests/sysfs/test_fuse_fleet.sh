@@ -156,6 +156,16 @@ eq "NFD file of a lost module" "$(stat -c %s "$TF/tdx.features")" 0
 tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT"
 grep -qF "tdxup_tdx_module_update_available left out" "$TMP/err" || fail "no word on --catalog"
 same "$TMP/want" "$TF/tdxup.prom" "textfile of a lost module with --catalog"
+# --check and --dry-run find the loss but write nothing: 5 and 6 are a real
+# run's, so refused (3), the result still naming the loss, nothing recorded.
+tx 3 update "$IMG" --sysroot "$MNT" --hold-builds off --check --json
+eq "check on a lost module" "$(json "$TMP/out" 'j["result"], j["changed"], j["would_change"]')" \
+	"lost False False"
+has "module lost: devices/faux/tdx_host/version gives ENXIO" out
+tx 3 update "$IMG" --sysroot "$MNT" --hold-builds off --dry-run
+has "update lost: module lost" err
+eq "runs recorded after the check" "$(json "$STATE" 'j["result"], j["runs_total"]')" "lost 1"
+tx 6 update "$IMG" --sysroot "$MNT" --hold-builds off
 stop_server
 
 # ---- no tdx_host device: up 0 and nothing else of the host ----

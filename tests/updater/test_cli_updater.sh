@@ -9,6 +9,14 @@ set -euo pipefail
 
 . "$(dirname "$0")/../cli/lib.bash"
 has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
+# warnings: the --json output's warnings, one a line, exactly.
+warnings() {
+	python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["warnings"]))' "$TMP/out"
+}
+want_warnings() {
+	[ "$(warnings)" = "$1" ] || { cat "$TMP/out" >&2; fail "warnings: got '$(warnings)', want '$1'"; }
+}
+lacks() { ! grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 has: $1"; }; }
 
 ROOT=$TMP/root
 SYS=$ROOT/sys
@@ -137,8 +145,10 @@ has "choice: 1.5.24" out
 # below say --hold-builds off.
 IMG=$CAT/joined_files/1.5/tdx_module_1.5.25.blob
 run 3 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run
-has "update refused: the target's kernel release is unknown" err
+has "update refused: whether the kernel refuses an update during a TD build is not established (a release number proves nothing), and no VMM on the target takes build leases" err
 has "could silently corrupt the MRTD of a TD being built" err
+# The way out it offers can never lose a TD by itself: hooks, or a declaration.
+lacks "--hold-builds off" err
 run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run --json --seed 5
 has '"result": "dry-run"' out
 has '"from": "1.5.24"' out
@@ -149,6 +159,43 @@ run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds 
 has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x200 image" out
 run 0 update --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --dry-run --image-format 0x100
 has "as a v0x100 image" out
+# A newest blob that cannot be read is no verdict on its module: the
+# catalogue's choice is refused, naming the file and why, never made below it
+# (the old code chose 1.5.24, "current", exit 0, no warning).
+for kind in fifo zero dir; do
+	rm -rf "$TMP/ucat" && cp -r "$CAT" "$TMP/ucat"
+	B=$TMP/ucat/joined_files/1.5/tdx_module_1.5.25.blob
+	rm "$B"
+	case $kind in
+	fifo) mkfifo "$B"; why="a FIFO, not a regular file" ;;
+	zero) ln -s /dev/zero "$B"; why="a character device, not a regular file" ;;
+	dir) mkdir "$B"; why="a directory, not a regular file" ;;
+	esac
+	for args in "--ensure latest" ""; do
+		# shellcheck disable=SC2086
+		run 3 update --catalog "$TMP/ucat" $args --sysroot "$ROOT" --cpu-fms 0x806f8 \
+			--hold-builds off --dry-run --json
+		has '"result": "refused"' out
+		has "\"reason\": \"catalogue: joined_files/1.5/tdx_module_1.5.25.blob: cannot read: $why: it may hold the newest module, so the catalogue's choice cannot be made (without it: 1.5.24); nothing written: fix or remove the file, or name a version (--version, --ensure X.Y.Z)\"" out
+	done
+	# Naming another version: that one is installed, and the unreadable file said.
+	run 0 update --catalog "$TMP/ucat" --version 1.5.24 --reinstall --sysroot "$ROOT" \
+		--cpu-fms 0x806f8 --hold-builds off --dry-run --json
+	want_warnings "catalogue: joined_files/1.5/tdx_module_1.5.25.blob: cannot read: $why: not considered"
+	# Naming it: refused with its reason, as a damaged image is.
+	run 3 update --catalog "$TMP/ucat" --version 1.5.25 --sysroot "$ROOT" --cpu-fms 0x806f8 \
+		--hold-builds off --dry-run
+	has "update refused: 1.5.25: bad image: cannot read: $why" err
+done
+# An unreadable blob older than the choice changes nothing but is said.
+rm -rf "$TMP/ucat" && cp -r "$CAT" "$TMP/ucat"
+rm "$TMP/ucat/joined_files/1.5/tdx_module_1.5.24.blob"
+mkfifo "$TMP/ucat/joined_files/1.5/tdx_module_1.5.24.blob"
+run 0 update --catalog "$TMP/ucat" --ensure latest --sysroot "$ROOT" --cpu-fms 0x806f8 \
+	--hold-builds off --dry-run --json
+has '"to": "1.5.25"' out
+want_warnings "catalogue: joined_files/1.5/tdx_module_1.5.24.blob: cannot read: a FIFO, not a regular file: not considered"
+has "tdxup: update: warning: catalogue: joined_files/1.5/tdx_module_1.5.24.blob: cannot read: a FIFO" err
 echo 1.5.25 >"$DEV/version"
 run 0 update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --hold-builds off --json
 has '"result": "current"' out
@@ -190,15 +237,44 @@ has "choice: 1.5.25" out
 # --cpu-fms still overrides the cpuinfo.
 run 3 select --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 0xa06d0
 has "running: module 1.5.24, P-SEAMLDR 1.5.01, CPU 0xa06d0" out
-run 0 update "$IMG" --sysroot "$ROOT" --dry-run
-has "dry-run: every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x100 image (kernel 7.1.0-tdx-v8 takes 0x100)" out
-echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
-# 7.2 as merged cannot refuse; a VMM that declares leases makes it safe.
+# A release before 7.2 proves no busy rejection (distributions backport the
+# merged series, which has none): with no VMM taking leases, refused.
 run 3 update "$IMG" --sysroot "$ROOT" --dry-run
-has "the kernel 7.2.0 cannot refuse an update during a TD build" err
+has "update refused: whether the kernel 7.1.0-tdx-v8 refuses an update during a TD build is not established" err
+lacks "device-busy)" err
+# Only the operator's declaration counts, and it is said whose word it is.
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --kernel-busy yes --json
+has '"reason": "every pre-check passed: would install 1.5.25 over 1.5.24 as a v0x100 image (kernel 7.1.0-tdx-v8 takes 0x100)"' out
+has '"decision": "none"' out
+has '"kernel_busy": "yes"' out
+has '"why": "not holding TD builds: no VMM on the target takes build leases, and the operator declares (--kernel-busy yes) that the kernel 7.1.0-tdx-v8 refuses an update during a TD build (device-busy)"' out
+has "tdxup: update: the operator declares (--kernel-busy yes) that the kernel 7.1.0-tdx-v8 refuses an update during a TD build (device-busy); tdxup has not established it" err
+# --kernel-busy no, and the former default's spelling auto: refused like no declaration.
+run 3 update "$IMG" --sysroot "$ROOT" --dry-run --kernel-busy no
+has "update refused: the operator declares (--kernel-busy no) that the kernel 7.1.0-tdx-v8 does not refuse an update during a TD build, and no VMM" err
+lacks "--kernel-busy yes" err
+run 3 update "$IMG" --sysroot "$ROOT" --dry-run --kernel-busy auto --json
+has '"decision": "refuse"' out
+has '"kernel_busy": null' out
+run 2 update "$IMG" --sysroot "$ROOT" --dry-run --kernel-busy maybe
+has "update: --kernel-busy: unknown, yes or no, not 'maybe'" err
+# A real 6.12.118 (its fw_upload core, no busy rejection): never claimed to refuse.
+echo 6.12.118 >"$ROOT/proc/sys/kernel/osrelease"
+run 3 update "$IMG" --sysroot "$ROOT" --dry-run --json
+has '"decision": "refuse"' out
+has '"why": "whether the kernel 6.12.118 refuses an update during a TD build is not established (a release number proves nothing), and no VMM on the target takes build leases' out
+echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
+run 3 update "$IMG" --sysroot "$ROOT" --dry-run
+has "whether the kernel 7.2.0 refuses an update during a TD build is not established" err
+# A VMM that declares leases makes it safe, for any release.
 mkdir -p "$ROOT/etc/tdxup/lease.d" && echo libvirt >"$ROOT/etc/tdxup/lease.d/libvirt"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
 has '"decision": "hold"' out
+echo 6.12.118 >"$ROOT/proc/sys/kernel/osrelease"
+run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
+has '"decision": "hold"' out
+has '"why": "holding TD builds: 1 VMM(s) on the target take build leases; whether the kernel 6.12.118 refuses an update during a TD build is not established (a release number proves nothing)"' out
+echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
 rm "$ROOT/etc/tdxup/lease.d/libvirt"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --json
 has '"image_format": "0x200"' out

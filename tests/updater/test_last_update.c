@@ -48,12 +48,15 @@ static void result(struct update_result *r, enum update_outcome o, unsigned int 
 	r->busy_rejections = busy;
 }
 
-/* The second run's record: its busy count, the totals of both runs. */
+/*
+ * The second run's record: its busy count, the totals of both runs, and the
+ * operator's --kernel-busy declaration the run's decision rested on.
+ */
 #define RECORD_2000 \
 	"{\n  \"result\": \"updated\",\n  \"timestamp\": 2000,\n" \
 	"  \"from\": \"1.5.24\",\n  \"to\": \"1.5.25\",\n" \
 	"  \"busy_rejections\": 2,\n  \"busy_rejections_total\": 7,\n" \
-	"  \"runs_total\": 2\n}\n"
+	"  \"runs_total\": 2,\n  \"kernel_busy\": \"yes\"\n}\n"
 
 static void test_record_totals(void **state)
 {
@@ -69,6 +72,7 @@ static void test_record_totals(void **state)
 	result(&r, UPDATE_BUSY, 5);
 	assert_int_equal(last_update_record(path, &r, 1000), 0);
 	result(&r, UPDATE_UPDATED, 2);
+	r.kernel_busy = "yes";
 	assert_int_equal(last_update_record(path, &r, 2000), 0);
 	assert_int_equal(read_file(path, &buf, &len), 0);
 	assert_int_equal(len, strlen(RECORD_2000));

@@ -237,6 +237,23 @@ static void test_lost(void **state)
 	assert_string_equal(t.r.reason, "module lost: devices/faux/tdx_host/version gives ENXIO; "
 			    "TDs are gone, reboot required");
 	assert_int_equal(host_attempts(t.h), 1);
+	assert_int_equal(update_exit_status(&t.o, t.r.outcome), 6);
+
+	/* A check or dry run says the same, but 5 and 6 are an upload's: refused (3). */
+	t.o.check = true;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_LOST);
+	assert_int_equal(update_exit_status(&t.o, t.r.outcome), 3);
+	assert_string_equal(t.r.reason, "module lost: devices/faux/tdx_host/version gives ENXIO; "
+			    "TDs are gone, reboot required");
+	t.o.check = false;
+	t.o.dry_run = true;
+	assert_int_equal(update_run(&t.c, &t.o, &t.r), UPDATE_LOST);
+	assert_int_equal(update_exit_status(&t.o, t.r.outcome), 3);
+	assert_int_equal(update_exit_status(&t.o, UPDATE_FAILED), 3);
+	assert_int_equal(update_exit_status(&t.o, UPDATE_REFUSED), 3);
+	assert_int_equal(update_exit_status(&t.o, UPDATE_DRY_RUN), 0);
+	assert_int_equal(update_exit_status(&t.o, UPDATE_ERROR), 1);
+	assert_int_equal(host_attempts(t.h), 1);
 	run_done(&t);
 }
 

@@ -15,7 +15,7 @@
 #include "emu/seam.h"
 #include "emu/sysfs.h"
 
-/* Kernel behaviour profiles (DESIGN.md "Kernel profiles"). */
+/* Kernel behaviour profiles (docs/architecture.md, 7 "Kernel profiles"). */
 enum kernel_profile {
 	KERNEL_PROFILE_V8,		/* the seed: SHUTDOWN with AVOID_COMPAT_SENSITIVE */
 	KERNEL_PROFILE_MAINLINE,	/* Linux 7.2 as merged: no mitigation */

@@ -72,7 +72,7 @@ to_version:
   description: The module installed, or that would be.
   type: str
 module_lost:
-  description: The module is lost (rc 6); TDs are gone, the host must reboot.
+  description: The module is lost (rc 6, or result lost in check mode, rc 3); TDs are gone, the host must reboot.
   type: bool
 busy:
   description: Still busy when the window closed (rc 4); nothing changed.
@@ -160,7 +160,8 @@ def main():
         result=j.get("result"),
         from_version=j.get("from"),
         to_version=j.get("to"),
-        module_lost=rc == 6,
+        # A check finds a lost module too, but exits 3: only a real run exits 6.
+        module_lost=rc == 6 or j.get("result") == "lost",
         busy=rc == 4,
         update=j,
         stderr=err,

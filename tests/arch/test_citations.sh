@@ -11,7 +11,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 # The patterns are split so that this file does not match itself.
 shared='\.\./'"shared"
 design='DESIGN'"\.md"
-spec='(^|[^a-z_])'"spec/"
+spec='(^|[^a-z_])spe'"c/"
 
 if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	files() { git -C "$SRC" ls-files -z; }

@@ -41,10 +41,12 @@ static void update_usage(FILE *f)
 		"etc/tdxup/trusted-keys.d/ of its sysroot (no key is built in); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
-		"One update per host at a time: a lock under /run/lock/tdxup keyed to the\n"
-		"sysfs directory; a second updater is refused naming the first.\n"
-		"Then: status must be idle and loading 0 (another's upload, or one left\n"
-		"half done, is refused: nothing is written into it); loading=1; data in\n"
+		"One update per device at a time: a lock in /run/tdxup/lock keyed to the\n"
+		"identity (device, inode) of the fw_upload device, whatever path or bind\n"
+		"mount reaches it; a second updater is refused naming the first.\n"
+		"Then, before every loading=1 (retries too): status must be idle and\n"
+		"loading 0 (another's upload, or one left half done, is refused: nothing\n"
+		"is written into it); loading=1; data in\n"
 		"64 KiB writes; loading=0;\n"
 		"status polled until idle; error read. device-busy (a TD build or migration\n"
 		"in flight; nothing changed) is retried with exponential back-off and\n"
@@ -163,6 +165,8 @@ struct update_args {
 	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
+	char lock_dev[PATH_MAX];
+	char lock_what[PATH_MAX + 32];
 };
 
 /* One option that takes a value; CLI_USAGE on a bad one. */
@@ -509,16 +513,18 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		goto out;
 	a->o.trusted_keys = (const uint8_t (*)[48])a->declared.hash;
 	a->o.nr_trusted_keys = a->declared.nr;
-	/* Safety rule 2: the lock is keyed to the directory that plays /sys (--check probes it). */
+	/* Safety rule 2: the lock is keyed to the device written (--check probes it). */
 	if (!a->o.dry_run || a->o.check) {
-		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));
+		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path),
+				     a->lock_dev, sizeof(a->lock_dev));
 		if (ret) {
 			cli_err("update: %s: %s", c->root, strerror(-ret));
 			ret = CLI_REFUSED;
 			goto out;
 		}
 		a->o.lock_path = a->lock_path;
-		a->o.lock_what = "tdxup update";
+		snprintf(a->lock_what, sizeof(a->lock_what), "tdxup update of %s", a->lock_dev);
+		a->o.lock_what = a->lock_what;
 	}
 	update_run(c, &a->o, r);
 	ret = update_exit_code(r->outcome);

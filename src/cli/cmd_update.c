@@ -75,6 +75,9 @@ static void update_usage(FILE *f)
 		"                         is /sys; not with --sysroot\n"
 		"  --retry-for DURATION   device-busy retry window: 30s, 2m, 500ms... (60s)\n"
 		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
+		"  --io-timeout DURATION  give up on one sysfs read or write after this (30s):\n"
+		"                         a stopped FUSE server must not hang the update. The\n"
+		"                         wait for idle after loading=0 stays --timeout's\n"
 		"  --chunk BYTES          bytes per write to data, 1..1048576 (65536); the\n"
 		"                         kernel takes any size at any offset\n"
 		"  --seed N               jitter seed, for a reproducible schedule (default:\n"
@@ -157,6 +160,7 @@ struct update_args {
 	struct cli_target ct;
 	char no_device[256];
 	bool json, seed_set, hold_timeout_set;
+	uint64_t io_timeout_us;			/* --io-timeout; 0: the client's default */
 	const char *ensure;			/* --ensure X.Y.Z|latest */
 	enum hold_mode hold_mode;
 	enum kernel_busy kernel_busy;
@@ -183,6 +187,10 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 	case 't':
 		if (parse_duration_us(arg, &o->poll_timeout_us) || !o->poll_timeout_us)
 			return cli_usage_error(cmd, "update: --timeout: bad duration '%s'", arg);
+		return 0;
+	case 'I':
+		if (parse_duration_us(arg, &a->io_timeout_us) || !a->io_timeout_us)
+			return cli_usage_error(cmd, "update: --io-timeout: bad duration '%s'", arg);
 		return 0;
 	case 'S':
 		if (cli_parse_u64(arg, &o->seed))
@@ -270,6 +278,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "sysroot", required_argument, NULL, 'o' },
 		{ "retry-for", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "io-timeout", required_argument, NULL, 'I' },
 		{ "chunk", required_argument, NULL, 'z' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "image-format", required_argument, NULL, 'F' },
@@ -502,6 +511,8 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = cli_target_setup(cmd, &a->ct, c);
 	if (ret)
 		goto out;
+	if (a->io_timeout_us)
+		c->io_timeout_us = a->io_timeout_us;
 	ret = target_facts(a);
 	if (ret)
 		goto out;
@@ -528,6 +539,9 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	update_run(c, &a->o, r);
 	ret = update_exit_code(r->outcome);
+	if (c->timed_out[0])
+		cli_err("update: %s did not answer within %.1f s (a stopped or wedged sysfs "
+			"server?); the call was abandoned", c->timed_out, c->io_timeout_us / 1e6);
 	if (a->json)
 		print_json(a, r);
 	else if (ret == UPDATE_EXIT_OK)

@@ -611,6 +611,12 @@ static void record_run(struct upd *u)
 
 	if (u->o->dry_run || u->r->outcome == UPDATE_DRY_RUN || (path && !*path))
 		return;
+	/* Under a sysroot served by a stopped FUSE server the write would hang. */
+	if (u->c->timed_out[0]) {
+		upd_warn(u, "the run is not recorded: %s did not answer in time",
+			 u->c->timed_out);
+		return;
+	}
 	if (!path) {
 		if (last_update_path(u->c->root, buf, sizeof(buf)))
 			return;

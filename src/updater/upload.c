@@ -248,10 +248,11 @@ static int upload_once(struct upd *u, char *err, size_t len)
 	ssize_t n;
 	int ret;
 
+	/* A new attempt: nothing of it has reached the kernel yet. */
+	u->started = false;
 	ret = nobody_uploading(u, err, len);
 	if (ret)
 		return ret;
-	u->started = false;
 	ret = write_str(u, "loading", "1");
 	if (ret)
 		return ret;
@@ -291,7 +292,9 @@ static int upload_once(struct upd *u, char *err, size_t len)
  */
 static enum update_outcome io_error(struct upd *u, int ret)
 {
-	const char *gone = ret == -ENOTCONN ? " (the sysfs server is gone: a dead mount)" : "";
+	const char *gone = ret == -ENOTCONN ? " (the sysfs server is gone: a dead mount)" :
+			   ret == -ETIME ? " (a sysfs file did not answer in time: a stopped "
+					   "server?)" : "";
 
 	if (!u->started)
 		return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error before the upload started: "

@@ -52,11 +52,11 @@ struct sysfs_client {
 	void *clock_ctx;
 
 	/*
-	 * POSIX backend: every call (open, the operation, close) runs on a
-	 * thread of its own and is given up after io_timeout_us (0: no
-	 * limit), returning -ETIME with the file in timed_out: a FUSE server
-	 * that stops answering (SIGSTOP, a wedged handler) would otherwise
-	 * hang the caller for ever, in a wait no signal but SIGKILL ends.
+	 * POSIX backend: every call (open, the operation, close) is done in a
+	 * short-lived child and given up after io_timeout_us (0: no limit),
+	 * returning -ETIME with the file in timed_out: a FUSE server that
+	 * stops answering (SIGSTOP, a wedged handler) would otherwise hang
+	 * the caller for ever, in a wait even SIGKILL cannot always end.
 	 */
 	uint64_t io_timeout_us;
 	char timed_out[PATH_MAX];

@@ -10,12 +10,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,29 +188,35 @@ static ssize_t direct_readlink(const char *full, char *buf, size_t size)
 /*
  * ---- bounded calls ----
  *
- * A read of a FUSE file waits for the server's answer, and no signal but
- * SIGKILL ends that wait (and that only while the request is still
- * queued). So each call runs on a thread of its own with its own copy of
- * the path and the bytes; the caller waits up to io_timeout_us, then
- * leaves it and moves on. An abandoned thread frees its request when the
- * server finally answers, or dies with the process (exit kills it while
- * its request is queued, as when the server is stopped).
+ * A read of a FUSE file waits for the server's answer, and once the
+ * server has taken the request not even a signal ends that wait (only
+ * SIGKILL, and only while the request is still queued). So the call runs
+ * in a child that holds nothing else open and reports over a pipe; the
+ * parent waits up to io_timeout_us, then kills it and moves on. A child
+ * stuck in the kernel's wait goes when the server answers or dies; it
+ * keeps no lock (the parent's descriptors stay the parent's) and no
+ * stdout or stderr, so nothing waits for it. Not a thread: a process
+ * cannot end while one of its threads sits in that wait, so the updater
+ * could not exit; a child is not waited for. The price is a fork per
+ * call, small beside a FUSE round trip (--chunk sizes writes).
  */
 enum io_kind { IO_READ, IO_WRITE, IO_STAT, IO_READLINK };
 
 struct io_call {
 	enum io_kind kind;
-	char full[PATH_MAX];
-	char *buf;			/* read, readlink: the answer; write: the bytes */
-	size_t size;			/* read, readlink: room; write: count */
+	const char *full;
+	char *buf;			/* read, readlink: the answer */
+	size_t size;
+	const void *wbuf;		/* write */
+	size_t count;
 	uint64_t off;
 	bool follow;			/* stat */
-	struct sysfs_client_stat st;
+	struct sysfs_client_stat *st;
+};
+
+struct io_head {
 	ssize_t ret;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	int refs;			/* the caller, and the thread while it runs */
+	struct sysfs_client_stat st;
 };
 
 static ssize_t io_direct(struct io_call *io)
@@ -218,164 +225,187 @@ static ssize_t io_direct(struct io_call *io)
 	case IO_READ:
 		return direct_read(io->full, io->buf, io->size);
 	case IO_WRITE:
-		return direct_write(io->full, io->buf, io->size, io->off);
+		return direct_write(io->full, io->wbuf, io->count, io->off);
 	case IO_STAT:
-		return direct_stat(io->full, io->follow, &io->st);
+		return direct_stat(io->full, io->follow, io->st);
 	case IO_READLINK:
 		return direct_readlink(io->full, io->buf, io->size);
 	}
 	return -EINVAL;
 }
 
-static void io_put(struct io_call *io)
+static bool io_returns_bytes(const struct io_call *io, ssize_t ret)
 {
-	bool last;
-
-	pthread_mutex_lock(&io->lock);
-	last = !--io->refs;
-	pthread_mutex_unlock(&io->lock);
-	if (!last)
-		return;
-	pthread_cond_destroy(&io->cond);
-	pthread_mutex_destroy(&io->lock);
-	free(io->buf);
-	free(io);
+	return (io->kind == IO_READ || io->kind == IO_READLINK) && ret > 0;
 }
 
-static void *io_thread(void *arg)
+static int write_all(int fd, const void *p, size_t len)
 {
-	struct io_call *io = arg;
-	ssize_t ret = io_direct(io);
+	while (len) {
+		ssize_t n = write(fd, p, len);
 
-	pthread_mutex_lock(&io->lock);
-	io->ret = ret;
-	io->done = true;
-	pthread_cond_signal(&io->cond);
-	pthread_mutex_unlock(&io->lock);
-	io_put(io);
-	return NULL;
-}
-
-static struct io_call *io_new(enum io_kind kind, const char *full, size_t size)
-{
-	struct io_call *io = calloc(1, sizeof(*io));
-	pthread_condattr_t ca;
-
-	if (!io)
-		return NULL;
-	io->buf = size ? malloc(size) : NULL;
-	if (size && !io->buf) {
-		free(io);
-		return NULL;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p = (const char *)p + n;
+		len -= (size_t)n;
 	}
-	io->kind = kind;
-	io->size = size;
-	snprintf(io->full, sizeof(io->full), "%s", full);
-	pthread_mutex_init(&io->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&io->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	io->refs = 1;
-	return io;
+	return 0;
 }
 
-/* Run io on its thread; its result, or -ETIME with the file in c->timed_out. */
-static ssize_t io_run(struct sysfs_client *c, struct io_call *io)
+/* The child: only async-signal-safe calls, and _exit. */
+static _Noreturn void io_child(struct io_call *io, int wfd)
 {
-	pthread_attr_t attr;
-	struct timespec until;
-	pthread_t t;
-	ssize_t ret;
-	int err;
+	struct sysfs_client_stat st = { 0 };
+	struct io_head h = { 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(c->io_timeout_us / 1000000u);
-	until.tv_nsec += (long)(c->io_timeout_us % 1000000u) * 1000;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
+	if (wfd != 3 && dup2(wfd, 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	close(0);
+	close(1);
+	close(2);
+	if (io->kind == IO_STAT)
+		io->st = &st;
+	h.ret = io_direct(io);
+	h.st = st;
+	if (write_all(3, &h, sizeof(h)) ||
+	    (io_returns_bytes(io, h.ret) && write_all(3, io->buf, (size_t)h.ret)))
+		_exit(1);
+	_exit(0);
+}
+
+/* len bytes from fd by the deadline: 0, -ETIME, or -EIO (the child died). */
+static int read_by(int fd, void *p, size_t len, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t now;
+	ssize_t n;
+	int r;
+
+	while (len) {
+		now = real_now_us(NULL);
+		if (now >= deadline)
+			return -ETIME;
+		r = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			continue;
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p = (char *)p + n;
+		len -= (size_t)n;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	io->refs = 2;
-	err = pthread_create(&t, &attr, io_thread, io);
-	pthread_attr_destroy(&attr);
-	if (err) {
-		io->refs = 1;
-		return -err;
-	}
-	pthread_mutex_lock(&io->lock);
-	err = 0;
-	while (!io->done && err != ETIMEDOUT)
-		err = pthread_cond_timedwait(&io->cond, &io->lock, &until);
-	ret = io->done ? io->ret : -ETIME;
-	pthread_mutex_unlock(&io->lock);
-	if (ret == -ETIME)
-		snprintf(c->timed_out, sizeof(c->timed_out), "%s", io->full);
-	return ret;
+	return 0;
 }
 
-/* One call, bounded unless io_timeout_us is 0; out: where an answer goes. */
-static ssize_t bounded(struct sysfs_client *c, struct io_call *io, char *out)
+static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 {
-	ssize_t ret;
+	struct io_head h;
+	int p[2], ret;
+	uint64_t deadline;
+	pid_t pid;
 
-	ret = c->io_timeout_us ? io_run(c, io) : io_direct(io);
-	if (ret >= 0 && out && (io->kind == IO_READ || io->kind == IO_READLINK))
-		memcpy(out, io->buf, (size_t)ret + 1);
-	return ret;
-}
-
-static ssize_t call(struct sysfs_client *c, enum io_kind kind, const char *path, char *out,
-		    size_t size, const void *wbuf, uint64_t off, bool follow,
-		    struct sysfs_client_stat *st)
-{
-	char full[PATH_MAX];
-	struct io_call *io;
-	ssize_t ret;
-
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
+	if (!c->io_timeout_us)
+		return io_direct(io);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
 		return ret;
-	io = io_new(kind, full, size);
-	if (!io)
-		return -ENOMEM;
-	if (wbuf && size)
-		memcpy(io->buf, wbuf, size);
-	io->off = off;
-	io->follow = follow;
-	ret = bounded(c, io, out);
-	if (!ret && st)
-		*st = io->st;
-	io_put(io);
-	return ret;
+	}
+	if (!pid)
+		io_child(io, p[1]);
+	close(p[1]);
+	deadline = real_now_us(NULL) + c->io_timeout_us;
+	ret = read_by(p[0], &h, sizeof(h), deadline);
+	if (!ret && io_returns_bytes(io, h.ret))
+		ret = h.ret < (ssize_t)io->size ? read_by(p[0], io->buf, (size_t)h.ret, deadline)
+						: -EIO;
+	close(p[0]);
+	if (ret) {
+		kill(pid, SIGKILL);
+		/* Not waited for: it may sit in the FUSE wait until the server answers. */
+		waitpid(pid, NULL, WNOHANG);
+		if (ret == -ETIME)
+			snprintf(c->timed_out, sizeof(c->timed_out), "%s", io->full);
+		return ret;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (io_returns_bytes(io, h.ret))
+		io->buf[h.ret] = '\0';
+	if (io->kind == IO_STAT && !h.ret)
+		*io->st = h.st;
+	return h.ret;
 }
 
 static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
 {
+	struct io_call io = { .kind = IO_READ, .buf = buf, .size = size };
+	char full[PATH_MAX];
+	int ret;
+
 	if (!size)
 		return -EINVAL;
-	return call(c, IO_READ, path, buf, size, NULL, 0, false, NULL);
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return bounded(c, &io);
 }
 
 static ssize_t posix_write(struct sysfs_client *c, const char *path, const void *buf,
 			   size_t count, uint64_t off)
 {
-	return call(c, IO_WRITE, path, NULL, count, buf, off, false, NULL);
+	struct io_call io = { .kind = IO_WRITE, .wbuf = buf, .count = count, .off = off };
+	char full[PATH_MAX];
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return bounded(c, &io);
 }
 
 static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
 		      struct sysfs_client_stat *st)
 {
-	return (int)call(c, IO_STAT, path, NULL, 0, NULL, 0, follow, st);
+	struct io_call io = { .kind = IO_STAT, .follow = follow, .st = st };
+	char full[PATH_MAX];
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return (int)bounded(c, &io);
 }
 
 static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *buf, size_t size)
 {
+	struct io_call io = { .kind = IO_READLINK, .buf = buf, .size = size };
+	char full[PATH_MAX];
+	int ret;
+
 	if (!size)
 		return -EINVAL;
-	return call(c, IO_READLINK, path, buf, size, NULL, 0, false, NULL);
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return bounded(c, &io);
 }
 
 int sysfs_client_init_posix(struct sysfs_client *c, const char *root)

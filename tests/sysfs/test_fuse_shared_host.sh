@@ -136,7 +136,7 @@ summary_has "failed updates" 0
 # ---- another writer's bytes in A's own upload ---------------------------------------
 start_server mix --module 1.5.24
 arc=0
-timeout 120 "$TDXUP" update "$A_IMG" --sysroot "$MNT" --hold-builds off --chunk 16 \
+timeout 120 "$TDXUP" update "$A_IMG" --sysroot "$MNT" --hold-builds off --chunk 256 \
 	>"$TMP/a.out" 2>"$TMP/a.err" & apid=$!
 wait_for "A's upload" grep -q "uploading 94208 bytes" "$TMP/a.err"
 # Once A has written past the first KiB, 16 bytes at 64 are another writer's.

@@ -51,13 +51,26 @@ struct sysfs_client {
 	void (*sleep_us)(void *clock_ctx, uint64_t us);
 	void *clock_ctx;
 
+	/*
+	 * POSIX backend: every call (open, the operation, close) is done in a
+	 * short-lived child and given up after io_timeout_us (0: no limit),
+	 * returning -ETIME with the file in timed_out: a FUSE server that
+	 * stops answering (SIGSTOP, a wedged handler) would otherwise hang
+	 * the caller for ever, in a wait even SIGKILL cannot always end.
+	 */
+	uint64_t io_timeout_us;
+	char timed_out[PATH_MAX];
+
 	/* Backend state. */
 	char root[PATH_MAX];		/* POSIX: the directory standing for /sys */
 	void *priv;			/* other backends' own */
 	const void *priv2;
 };
 
-/* POSIX files under root (NULL: "/sys"). 0 or -ENAMETOOLONG. */
+/* A generous bound: only P-SEAMLDR's attributes take long on a real host. */
+#define SYSFS_CLIENT_DEFAULT_IO_TIMEOUT_US	(30ULL * 1000000)
+
+/* POSIX files under root (NULL: "/sys"), I/O bounded by the default. 0 or -ENAMETOOLONG. */
 int sysfs_client_init_posix(struct sysfs_client *c, const char *root);
 /* CLOCK_MONOTONIC and nanosleep (what init_posix sets). */
 void sysfs_client_set_default_clock(struct sysfs_client *c);

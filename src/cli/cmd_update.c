@@ -42,10 +42,12 @@ static void update_usage(FILE *f)
 		"etc/tdxup/trusted-keys.d/ of its sysroot (no key is built in); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
-		"One update per host at a time: a lock under /run/lock/tdxup keyed to the\n"
-		"sysfs directory; a second updater is refused naming the first.\n"
-		"Then: status must be idle and loading 0 (another's upload, or one left\n"
-		"half done, is refused: nothing is written into it); loading=1; data in\n"
+		"One update per device at a time: a lock in /run/tdxup/lock keyed to the\n"
+		"identity (device, inode) of the fw_upload device, whatever path or bind\n"
+		"mount reaches it; a second updater is refused naming the first.\n"
+		"Then, before every loading=1 (retries too): status must be idle and\n"
+		"loading 0 (another's upload, or one left half done, is refused: nothing\n"
+		"is written into it); loading=1; data in\n"
 		"64 KiB writes; loading=0;\n"
 		"status polled until idle; error read. device-busy (a TD build or migration\n"
 		"in flight; nothing changed) is retried with exponential back-off and\n"
@@ -83,6 +85,9 @@ static void update_usage(FILE *f)
 		"                         is /sys; not with --sysroot\n"
 		"  --retry-for DURATION   device-busy retry window: 30s, 2m, 500ms... (60s)\n"
 		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
+		"  --io-timeout DURATION  give up on one sysfs read or write after this (30s):\n"
+		"                         a stopped FUSE server must not hang the update. The\n"
+		"                         wait for idle after loading=0 stays --timeout's\n"
 		"  --chunk BYTES          bytes per write to data, 1..1048576 (65536); the\n"
 		"                         kernel takes any size at any offset\n"
 		"  --seed N               jitter seed, for a reproducible schedule (default:\n"
@@ -174,6 +179,7 @@ struct update_args {
 	struct cli_target ct;
 	char no_device[256];
 	bool json, seed_set, hold_timeout_set;
+	uint64_t io_timeout_us;			/* --io-timeout; 0: the client's default */
 	const char *ensure;			/* --ensure X.Y.Z|latest */
 	enum hold_mode hold_mode;
 	enum kernel_busy kernel_busy;
@@ -183,6 +189,8 @@ struct update_args {
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
 	char lock_path[PATH_MAX];
 	struct term_guard term;			/* signals around the upload */
+	char lock_dev[PATH_MAX];
+	char lock_what[PATH_MAX + 32];
 };
 
 /* One option that takes a value; CLI_USAGE on a bad one. */
@@ -199,6 +207,10 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 	case 't':
 		if (parse_duration_us(arg, &o->poll_timeout_us) || !o->poll_timeout_us)
 			return cli_usage_error(cmd, "update: --timeout: bad duration '%s'", arg);
+		return 0;
+	case 'I':
+		if (parse_duration_us(arg, &a->io_timeout_us) || !a->io_timeout_us)
+			return cli_usage_error(cmd, "update: --io-timeout: bad duration '%s'", arg);
 		return 0;
 	case 'S':
 		if (cli_parse_u64(arg, &o->seed))
@@ -286,6 +298,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct u
 		{ "sysroot", required_argument, NULL, 'o' },
 		{ "retry-for", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "io-timeout", required_argument, NULL, 'I' },
 		{ "chunk", required_argument, NULL, 'z' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "image-format", required_argument, NULL, 'F' },
@@ -525,6 +538,8 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = cli_target_setup(cmd, &a->ct, c);
 	if (ret)
 		goto out;
+	if (a->io_timeout_us)
+		c->io_timeout_us = a->io_timeout_us;
 	ret = target_facts(a);
 	if (ret)
 		goto out;
@@ -536,16 +551,18 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		goto out;
 	a->o.trusted_keys = (const uint8_t (*)[48])a->declared.hash;
 	a->o.nr_trusted_keys = a->declared.nr;
-	/* Safety rule 2: the lock is keyed to the directory that plays /sys (--check probes it). */
+	/* Safety rule 2: the lock is keyed to the device written (--check probes it). */
 	if (!a->o.dry_run || a->o.check) {
-		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path));
+		ret = host_lock_path(c->root, NULL, a->lock_path, sizeof(a->lock_path),
+				     a->lock_dev, sizeof(a->lock_dev));
 		if (ret) {
 			cli_err("update: %s: %s", c->root, strerror(-ret));
 			ret = CLI_REFUSED;
 			goto out;
 		}
 		a->o.lock_path = a->lock_path;
-		a->o.lock_what = "tdxup update";
+		snprintf(a->lock_what, sizeof(a->lock_what), "tdxup update of %s", a->lock_dev);
+		a->o.lock_what = a->lock_what;
 	}
 	/* Signals are the process's: the CLI's to hold back, not the library's. */
 	term_guard_init(&a->term);
@@ -553,6 +570,9 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	a->o.guard_ctx = &a->term;
 	update_run(c, &a->o, r);
 	ret = update_exit_status(&a->o, r->outcome);
+	if (c->timed_out[0])
+		cli_err("update: %s did not answer within %.1f s (a stopped or wedged sysfs "
+			"server?); the call was abandoned", c->timed_out, c->io_timeout_us / 1e6);
 	if (a->json)
 		print_json(a, r);
 	else if (ret == UPDATE_EXIT_OK)

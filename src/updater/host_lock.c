@@ -9,76 +9,120 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tdxup/fsafe.h"
 #include "tdxup/host_lock.h"
+#include "tdxup/status.h"
 
-int host_lock_path(const char *sysfs_root, const char *dir, char *out, size_t size)
+#define SYSFS_MAGIC		0x62656572UL
+
+static void say(char *msg, size_t len, const char *fmt, const char *s)
 {
-	char real[PATH_MAX], key[PATH_MAX];
-	size_t k = 0;
+	if (msg && len)
+		snprintf(msg, len, fmt, s);
+}
+
+/* The fw_upload device directory (final name first), else the root itself. */
+static int find_device(const char *root, char *dev, size_t size, struct stat *st, bool *is_dev)
+{
+	static const char *const names[] = { FW_NAME, FW_NAME_LEGACY };
 	int n;
 
-	if (!dir)
-		dir = getenv("TDXUP_LOCK_DIR");
-	if (!dir || !*dir)
-		dir = HOST_LOCK_DIR;
-	if (!realpath(sysfs_root, real))
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = snprintf(dev, size, "%s/%s/%s", root, FW_CLASS_DIR, names[i]);
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		if (!stat(dev, st) && S_ISDIR(st->st_mode)) {
+			*is_dev = true;
+			return 0;
+		}
+	}
+	*is_dev = false;
+	if ((size_t)snprintf(dev, size, "%s", root) >= size)
+		return -ENAMETOOLONG;
+	if (stat(root, st))
 		return -errno;
-	/* "/" -> "root", "/sys" -> "sys", "/tmp/h/sys" -> "tmp-h-sys". */
-	for (const char *p = real + 1; *p && k < sizeof(key) - 1; p++)
-		key[k++] = *p == '/' ? '-' : *p;
-	key[k] = '\0';
-	n = snprintf(out, size, "%s/%s.lock", dir, k ? key : "root");
+	return S_ISDIR(st->st_mode) ? 0 : -ENOTDIR;
+}
+
+int host_lock_path(const char *sysfs_root, const char *dir, char *out, size_t size,
+		   char *device, size_t device_len)
+{
+	char devbuf[PATH_MAX], *dev = device ? device : devbuf;
+	size_t dlen = device ? device_len : sizeof(devbuf);
+	const char *kind;
+	struct statfs fs;
+	struct stat st;
+	bool is_dev;
+	int n, ret;
+
+	if (!dir)
+		dir = HOST_LOCK_DIR;
+	ret = find_device(sysfs_root, dev, dlen, &st, &is_dev);
+	if (ret)
+		return ret;
+	kind = is_dev ? "fwdev" : "sysfs";
+	if (statfs(dev, &fs))
+		return -errno;
+	/* One kernfs tree per kernel: every sysfs mount shows the same inode. */
+	if ((unsigned long)fs.f_type == SYSFS_MAGIC)
+		n = snprintf(out, size, "%s/%s-sysfs-%llu.lock", dir, kind,
+			     (unsigned long long)st.st_ino);
+	else
+		n = snprintf(out, size, "%s/%s-%u:%u-%llu.lock", dir, kind, major(st.st_dev),
+			     minor(st.st_dev), (unsigned long long)st.st_ino);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int make_dir(const char *path)
+/* "DIR/NAME" into dir and name; the name is one component. */
+static int split(const char *path, char *dir, size_t size, const char **name)
 {
-	char parent[PATH_MAX];
-	char *slash;
+	const char *slash = strrchr(path, '/');
 
-	if (!mkdir(path, 0755) || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || strlen(path) >= sizeof(parent))
-		return -errno;
-	strcpy(parent, path);
-	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
-		return -ENOENT;
-	*slash = '\0';
-	if (make_dir(parent))
-		return -errno;
-	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+	if (!slash || slash == path || !slash[1] || (size_t)(slash - path) >= size)
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	*name = slash + 1;
+	return 0;
 }
 
-static int open_lock_file(const char *path)
+static int open_lock_file(const char *path, char *msg, size_t len)
 {
+	struct fsafe_err e = { "" };
 	char dir[PATH_MAX];
 	struct stat st;
-	char *slash;
-	int fd, ret;
+	const char *name;
+	int dfd, fd;
 
-	if (strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		ret = make_dir(dir);
-		if (ret)
-			return ret;
-	}
-	/* O_NOFOLLOW: a planted link must not make root truncate another file. */
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (split(path, dir, sizeof(dir), &name)) {
+		say(msg, len, "%s: not a lock file path", path);
 		return -EINVAL;
 	}
+	/* fsafe_ensure_dir refuses a link too, but as "not a directory". */
+	if (!lstat(dir, &st) && S_ISLNK(st.st_mode)) {
+		say(msg, len, "%.400s: is a symlink, refused", dir);
+		return -ELOOP;
+	}
+	fd = fsafe_ensure_dir(dir, HOST_LOCK_DIR_MODE, (gid_t)-1, &e);
+	if (fd)
+		goto out;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		fd = -errno;
+		say(e.msg, sizeof(e.msg), "%.400s: cannot open", dir);
+		goto out;
+	}
+	/* 0600: flock(2) needs only a descriptor, so nobody else may open it. */
+	fd = fsafe_open_lock(dfd, dir, name, HOST_LOCK_FILE_MODE, (gid_t)-1, &e);
+	close(dfd);
+out:
+	if (fd < 0)
+		say(msg, len, "%s", e.msg[0] ? e.msg : strerror(-fd));
 	return fd;
 }
 
@@ -125,17 +169,19 @@ static void write_holder(int fd, const char *what)
 		return;
 }
 
-int host_lock_take(const char *path, const char *what, int *fd, char *holder, size_t len)
+int host_lock_take(const char *path, const char *what, int *fd, char *msg, size_t len)
 {
-	int f = open_lock_file(path);
+	int f = open_lock_file(path, msg, len);
 
 	if (f < 0)
 		return f;
 	if (flock(f, LOCK_EX | LOCK_NB)) {
 		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
-		if (err == -EBUSY && holder && len)
-			read_holder(f, holder, len);
+		if (err == -EBUSY && msg && len)
+			read_holder(f, msg, len);
+		else
+			say(msg, len, "flock: %s", strerror(-err));
 		close(f);
 		return err;
 	}
@@ -164,7 +210,58 @@ static bool flock_line_is(const char *line, const struct stat *st)
 	       ino == (unsigned long)st->st_ino;
 }
 
-int host_lock_probe(const char *path, char *holder, size_t len)
+/*
+ * What host_lock_take would find, read only: the directory and the file
+ * by the same rules (fsafe_ensure_dir, fsafe_open_lock), nothing created.
+ * The descriptor of the lock file, or -errno (-ENOENT: none yet).
+ */
+static int probe_open(const char *path, char *msg, size_t len)
+{
+	struct fsafe_err e = { "" };
+	char dir[PATH_MAX];
+	const char *name;
+	struct stat st;
+	int dfd, fd, ret;
+
+	if (split(path, dir, sizeof(dir), &name)) {
+		say(msg, len, "%s: not a lock file path", path);
+		return -EINVAL;
+	}
+	if (lstat(dir, &st))
+		return -errno;
+	ret = fsafe_check_dir(dir, 0, &e);
+	if (!ret && (st.st_mode & 07777 & ~HOST_LOCK_DIR_MODE))
+		ret = -EPERM, say(e.msg, sizeof(e.msg), "%.400s: grants more than mode 0700, refused",
+				  dir);
+	if (ret) {
+		say(msg, len, "%s", e.msg);
+		return ret;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* O_RDONLY, never O_CREAT: probing leaves no file behind. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	ret = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (ret == -ELOOP)
+		say(msg, len, "%s: is a symlink, refused", path);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st))
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL, say(msg, len, "%s: not a regular file, refused", path);
+	else if (!fsafe_uid_ok(st.st_uid))
+		ret = -EPERM, say(msg, len, "%s: not owned by root, refused", path);
+	else if (st.st_mode & 07777 & ~HOST_LOCK_FILE_MODE)
+		ret = -EPERM, say(msg, len, "%s: grants more than mode 0600, refused", path);
+	if (ret)
+		close(fd);
+	return ret ? ret : fd;
+}
+
+int host_lock_probe(const char *path, char *msg, size_t len)
 {
 	bool held = false;
 	char line[256];
@@ -172,13 +269,14 @@ int host_lock_probe(const char *path, char *holder, size_t len)
 	FILE *f;
 	int fd;
 
-	/* O_RDONLY, never O_CREAT: probing leaves no file behind. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = probe_open(path, msg, len);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		return fd == -ENOENT ? 0 : fd;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
 		close(fd);
-		return -EINVAL;
+		return err;
 	}
 	f = fopen("/proc/locks", "re");
 	if (!f) {
@@ -190,8 +288,8 @@ int host_lock_probe(const char *path, char *holder, size_t len)
 	while (!held && fgets(line, sizeof(line), f))
 		held = flock_line_is(line, &st);
 	fclose(f);
-	if (held && holder && len)
-		read_holder(fd, holder, len);
+	if (held && msg && len)
+		read_holder(fd, msg, len);
 	close(fd);
 	return held ? -EBUSY : 0;
 }

@@ -10,10 +10,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,18 +103,12 @@ static bool on_sysfs(int fd)
 				     (unsigned long)fs.f_type == FUSE_SUPER_MAGIC);
 }
 
-static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
+static ssize_t direct_read(const char *full, char *buf, size_t size)
 {
-	char full[PATH_MAX];
 	size_t len = 0;
 	ssize_t n;
 	int fd, ret;
 
-	if (!size)
-		return -EINVAL;
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
 	fd = open_attr(full, O_RDONLY);
 	if (fd < 0)
 		return fd;
@@ -133,16 +130,11 @@ static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, s
 	return (ssize_t)len;
 }
 
-static ssize_t posix_write(struct sysfs_client *c, const char *path, const void *buf,
-			   size_t count, uint64_t off)
+static ssize_t direct_write(const char *full, const void *buf, size_t count, uint64_t off)
 {
-	char full[PATH_MAX];
 	ssize_t n;
 	int fd, ret;
 
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
 	fd = open_attr(full, O_WRONLY);
 	if (fd == -EINVAL)
 		return -EXDEV;
@@ -163,16 +155,10 @@ static ssize_t posix_write(struct sysfs_client *c, const char *path, const void 
 	return ret ? ret : n;
 }
 
-static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
-		      struct sysfs_client_stat *st)
+static int direct_stat(const char *full, bool follow, struct sysfs_client_stat *st)
 {
-	char full[PATH_MAX];
 	struct stat sb;
-	int ret;
 
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
 	if ((follow ? stat(full, &sb) : lstat(full, &sb)) < 0)
 		return -errno;
 	if (S_ISDIR(sb.st_mode))
@@ -188,10 +174,186 @@ static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
 	return 0;
 }
 
-static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *buf, size_t size)
+static ssize_t direct_readlink(const char *full, char *buf, size_t size)
 {
-	char full[PATH_MAX];
 	ssize_t n;
+
+	n = readlink(full, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * ---- bounded calls ----
+ *
+ * A read of a FUSE file waits for the server's answer, and once the
+ * server has taken the request not even a signal ends that wait (only
+ * SIGKILL, and only while the request is still queued). So the call runs
+ * in a child that holds nothing else open and reports over a pipe; the
+ * parent waits up to io_timeout_us, then kills it and moves on. A child
+ * stuck in the kernel's wait goes when the server answers or dies; it
+ * keeps no lock (the parent's descriptors stay the parent's) and no
+ * stdout or stderr, so nothing waits for it. Not a thread: a process
+ * cannot end while one of its threads sits in that wait, so the updater
+ * could not exit; a child is not waited for. The price is a fork per
+ * call, small beside a FUSE round trip (--chunk sizes writes).
+ */
+enum io_kind { IO_READ, IO_WRITE, IO_STAT, IO_READLINK };
+
+struct io_call {
+	enum io_kind kind;
+	const char *full;
+	char *buf;			/* read, readlink: the answer */
+	size_t size;
+	const void *wbuf;		/* write */
+	size_t count;
+	uint64_t off;
+	bool follow;			/* stat */
+	struct sysfs_client_stat *st;
+};
+
+struct io_head {
+	ssize_t ret;
+	struct sysfs_client_stat st;
+};
+
+static ssize_t io_direct(struct io_call *io)
+{
+	switch (io->kind) {
+	case IO_READ:
+		return direct_read(io->full, io->buf, io->size);
+	case IO_WRITE:
+		return direct_write(io->full, io->wbuf, io->count, io->off);
+	case IO_STAT:
+		return direct_stat(io->full, io->follow, io->st);
+	case IO_READLINK:
+		return direct_readlink(io->full, io->buf, io->size);
+	}
+	return -EINVAL;
+}
+
+static bool io_returns_bytes(const struct io_call *io, ssize_t ret)
+{
+	return (io->kind == IO_READ || io->kind == IO_READLINK) && ret > 0;
+}
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p = (const char *)p + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The child: only async-signal-safe calls, and _exit. */
+static _Noreturn void io_child(struct io_call *io, int wfd)
+{
+	struct sysfs_client_stat st = { 0 };
+	struct io_head h = { 0 };
+
+	if (wfd != 3 && dup2(wfd, 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	close(0);
+	close(1);
+	close(2);
+	if (io->kind == IO_STAT)
+		io->st = &st;
+	h.ret = io_direct(io);
+	h.st = st;
+	if (write_all(3, &h, sizeof(h)) ||
+	    (io_returns_bytes(io, h.ret) && write_all(3, io->buf, (size_t)h.ret)))
+		_exit(1);
+	_exit(0);
+}
+
+/* len bytes from fd by the deadline: 0, -ETIME, or -EIO (the child died). */
+static int read_by(int fd, void *p, size_t len, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t now;
+	ssize_t n;
+	int r;
+
+	while (len) {
+		now = real_now_us(NULL);
+		if (now >= deadline)
+			return -ETIME;
+		r = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			continue;
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p = (char *)p + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
+{
+	struct io_head h;
+	int p[2], ret;
+	uint64_t deadline;
+	pid_t pid;
+
+	if (!c->io_timeout_us)
+		return io_direct(io);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
+		return ret;
+	}
+	if (!pid)
+		io_child(io, p[1]);
+	close(p[1]);
+	deadline = real_now_us(NULL) + c->io_timeout_us;
+	ret = read_by(p[0], &h, sizeof(h), deadline);
+	if (!ret && io_returns_bytes(io, h.ret))
+		ret = h.ret < (ssize_t)io->size ? read_by(p[0], io->buf, (size_t)h.ret, deadline)
+						: -EIO;
+	close(p[0]);
+	if (ret) {
+		kill(pid, SIGKILL);
+		/* Not waited for: it may sit in the FUSE wait until the server answers. */
+		waitpid(pid, NULL, WNOHANG);
+		if (ret == -ETIME)
+			snprintf(c->timed_out, sizeof(c->timed_out), "%s", io->full);
+		return ret;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (io_returns_bytes(io, h.ret))
+		io->buf[h.ret] = '\0';
+	if (io->kind == IO_STAT && !h.ret)
+		*io->st = h.st;
+	return h.ret;
+}
+
+static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	struct io_call io = { .kind = IO_READ, .buf = buf, .size = size };
+	char full[PATH_MAX];
 	int ret;
 
 	if (!size)
@@ -199,11 +361,51 @@ static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *bu
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	n = readlink(full, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
+	io.full = full;
+	return bounded(c, &io);
+}
+
+static ssize_t posix_write(struct sysfs_client *c, const char *path, const void *buf,
+			   size_t count, uint64_t off)
+{
+	struct io_call io = { .kind = IO_WRITE, .wbuf = buf, .count = count, .off = off };
+	char full[PATH_MAX];
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return bounded(c, &io);
+}
+
+static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
+		      struct sysfs_client_stat *st)
+{
+	struct io_call io = { .kind = IO_STAT, .follow = follow, .st = st };
+	char full[PATH_MAX];
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return (int)bounded(c, &io);
+}
+
+static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	struct io_call io = { .kind = IO_READLINK, .buf = buf, .size = size };
+	char full[PATH_MAX];
+	int ret;
+
+	if (!size)
+		return -EINVAL;
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return bounded(c, &io);
 }
 
 int sysfs_client_init_posix(struct sysfs_client *c, const char *root)
@@ -224,6 +426,7 @@ int sysfs_client_init_posix(struct sysfs_client *c, const char *root)
 	c->write = posix_write;
 	c->stat = posix_stat;
 	c->readlink = posix_readlink;
+	c->io_timeout_us = SYSFS_CLIENT_DEFAULT_IO_TIMEOUT_US;
 	sysfs_client_set_default_clock(c);
 	return 0;
 }

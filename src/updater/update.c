@@ -600,26 +600,30 @@ static enum update_outcome run(struct upd *u)
 	return upd_upload(u);
 }
 
-/* --check: a held lock refuses as a real run would; the lock is never taken. */
+/* --check: a held or planted lock refuses as a real run would; the lock is never taken. */
 static int probe_host_lock(struct upd *u)
 {
-	char holder[HOST_LOCK_HOLDER_LEN] = "";
-	int ret = host_lock_probe(u->o->lock_path, holder, sizeof(holder));
+	char msg[HOST_LOCK_HOLDER_LEN] = "";
+	int ret = host_lock_probe(u->o->lock_path, msg, sizeof(msg));
 
 	if (ret == -EBUSY)
 		return upd_stop(u, UPDATE_REFUSED, "another update of this host is running: %s "
 				"holds %s; a real run would be refused, nothing was written",
-				holder, u->o->lock_path);
-	if (ret)
-		upd_warn(u, "cannot tell whether another update holds %s: %s", u->o->lock_path,
-			 strerror(-ret));
+				msg, u->o->lock_path);
+	if (ret == -EACCES)
+		upd_warn(u, "cannot tell whether another update holds %s: %s%s",
+			 u->o->lock_path, strerror(-ret), root_hint(ret));
+	else if (ret)
+		return upd_stop(u, UPDATE_REFUSED, "the host's update lock is unsafe: %s; a real "
+				"run would be refused, nothing was written",
+				msg[0] ? msg : strerror(-ret));
 	return 0;
 }
 
-/* Safety rule 2: one update per host; the lock covers the pre-checks too. */
+/* Safety rule 2: one update per device; the lock covers the pre-checks too. */
 static int take_host_lock(struct upd *u, int *fd)
 {
-	char holder[HOST_LOCK_HOLDER_LEN] = "";
+	char msg[HOST_LOCK_HOLDER_LEN] = "";
 	int ret;
 
 	*fd = -1;
@@ -627,14 +631,15 @@ static int take_host_lock(struct upd *u, int *fd)
 		return 0;
 	if (u->o->check)
 		return probe_host_lock(u);
-	ret = host_lock_take(u->o->lock_path, u->o->lock_what, fd, holder, sizeof(holder));
+	ret = host_lock_take(u->o->lock_path, u->o->lock_what, fd, msg, sizeof(msg));
 	if (ret == -EBUSY)
 		return upd_stop(u, UPDATE_REFUSED, "another update of this host is running: %s "
 				"holds %s; one update per host at a time, nothing was written",
-				holder, u->o->lock_path);
+				msg, u->o->lock_path);
 	if (ret)
-		return upd_stop(u, UPDATE_REFUSED, "cannot take the host's update lock %s: %s%s",
-				u->o->lock_path, strerror(-ret), root_hint(ret));
+		return upd_stop(u, UPDATE_REFUSED, "cannot take the host's update lock: %s%s; "
+				"nothing was written", msg[0] ? msg : strerror(-ret),
+				root_hint(ret));
 	return 0;
 }
 
@@ -652,6 +657,12 @@ static void record_run(struct upd *u)
 	/* --check is read-only too: it answers for a run, it is none. */
 	if (dry(u) || u->r->outcome == UPDATE_DRY_RUN || (path && !*path))
 		return;
+	/* Under a sysroot served by a stopped FUSE server the write would hang. */
+	if (u->c->timed_out[0]) {
+		upd_warn(u, "the run is not recorded: %s did not answer in time",
+			 u->c->timed_out);
+		return;
+	}
 	if (!path) {
 		if (last_update_path(u->c->root, buf, sizeof(buf)))
 			return;

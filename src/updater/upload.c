@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "updater/update_internal.h"
@@ -178,6 +179,75 @@ int upd_device_free(struct upd *u, bool probe)
 }
 
 /*
+ * Before every loading=1, the first and each retry: no upload may be open.
+ * A status other than idle is one running (loading=1 would be ignored and
+ * data fail with ENODEV); loading reading 1 is one open, someone's
+ * loading=1 and data not yet handed over: writing loading=1 would discard
+ * their bytes and then mix ours with theirs, and P-SEAMLDR refuses such a
+ * mix only after the old module is shut down. The host lock keeps other
+ * tdxup runs on this device out; this keeps out every other writer (a
+ * shell, a tool in another mount namespace). -EAGAIN with why in err.
+ */
+static int nobody_uploading(struct upd *u, char *err, size_t len)
+{
+	char status[32], loading[8];
+	ssize_t n;
+
+	n = read_str(u, "status", status, sizeof(status));
+	if (n < 0)
+		return (int)n;
+	if (strcmp(status, "idle")) {
+		snprintf(err, len, IN_PROGRESS ":%s", status);
+		return -EAGAIN;
+	}
+	n = read_str(u, "loading", loading, sizeof(loading));
+	if (n < 0)
+		return (int)n;
+	if (strcmp(loading, "0")) {
+		snprintf(err, len, IN_PROGRESS ":loading=%s", loading);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
+ * The kernel's buffer just before loading=0 must be our image, byte for
+ * byte: a writer that slipped in between the check above and our last
+ * byte (its loading=1 restarts the buffer, its data lands among ours) has
+ * mixed it, and nothing after loading=0 could stop the module from being
+ * shut down for it. data stays readable until the hand-over (Linux's
+ * firmware loader and the emulator alike). -EILSEQ mixed, -ENODEV someone
+ * handed it over already; a backend that cannot read data back leaves
+ * the upload unverified, said in the progress.
+ */
+static int same_as_sent(struct upd *u, char *err, size_t len)
+{
+	char path[PATH_MAX], *buf = malloc(u->sent_len + 2);
+	ssize_t n;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fw_path(u, "data", path, sizeof(path));
+	n = u->c->read(u->c, path, buf, u->sent_len + 2);
+	if (n == -ENODEV || n == -ETIME) {
+		ret = (int)n;
+	} else if (n < 0) {
+		upd_progress(u, "cannot read data back (%s): the kernel's buffer is not "
+			     "verified", strerror((int)-n));
+	} else if ((size_t)n != u->sent_len || memcmp(buf, u->sent, u->sent_len)) {
+		size_t at = 0;
+
+		while (at < (size_t)n && at < u->sent_len && buf[at] == (char)u->sent[at])
+			at++;
+		snprintf(err, len, "%zu bytes, differs at %zu", (size_t)n, at);
+		ret = -EILSEQ;
+	}
+	free(buf);
+	return ret;
+}
+
+/*
  * One upload. 0 with the error file in err ("" on success); -EAGAIN when
  * another upload holds the device (why in err); else -errno, state unknown
  * only if the upload had started (-ETIMEDOUT).
@@ -188,15 +258,11 @@ static int upload_once(struct upd *u, char *err, size_t len)
 	ssize_t n;
 	int ret;
 
-	n = read_str(u, "status", status, sizeof(status));
-	if (n < 0)
-		return (int)n;
-	/* loading=1 would be ignored and data would fail with ENODEV. */
-	if (strcmp(status, "idle")) {
-		snprintf(err, len, IN_PROGRESS ":%s", status);
-		return -EAGAIN;
-	}
+	/* A new attempt: nothing of it has reached the kernel yet. */
 	u->started = false;
+	ret = nobody_uploading(u, err, len);
+	if (ret)
+		return ret;
 	if (guard(u, UPDATE_GUARD_OPEN))
 		return -ECANCELED;
 	ret = write_str(u, "loading", "1");
@@ -204,6 +270,8 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		return ret;
 	upd_progress(u, "uploading %zu bytes (v0x%x image)", u->sent_len, u->r->format);
 	ret = write_data(u);
+	if (!ret)
+		ret = same_as_sent(u, err, len);
 	if (ret) {
 		/* Abort so the partial image is dropped, not started. */
 		write_str(u, "loading", "-1");
@@ -241,7 +309,9 @@ static int upload_once(struct upd *u, char *err, size_t len)
  */
 static enum update_outcome io_error(struct upd *u, int ret)
 {
-	const char *gone = ret == -ENOTCONN ? " (the sysfs server is gone: a dead mount)" : "";
+	const char *gone = ret == -ENOTCONN ? " (the sysfs server is gone: a dead mount)" :
+			   ret == -ETIME ? " (a sysfs file did not answer in time: a stopped "
+					   "server?)" : "";
 
 	if (!u->started)
 		return upd_outcome(u, UPDATE_ERROR, "sysfs I/O error before the upload started: "
@@ -426,6 +496,11 @@ enum update_outcome upd_upload(struct upd *u)
 					   "sysfs file (a link, a plain file, or not on sysfs or a "
 					   "FUSE mount): refusing to write; nothing was written",
 					   u->st.fw_name);
+		if (ret == -EILSEQ)
+			return upd_outcome(u, UPDATE_REFUSED, "the kernel's data buffer did not hold "
+					   "our image before loading=0 (%s; sent %zu): another "
+					   "writer wrote into this upload; cancelled (loading=-1), "
+					   "nothing reached the module", err, u->sent_len);
 		if (ret && ret != -EAGAIN)
 			return io_error(u, ret);
 		if (!ret && !err[0])

@@ -32,7 +32,8 @@ wait "$p2" || rc2=$?
 codes=$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')
 eq "exit codes of two concurrent updaters" "$codes" "0 3 "
 cat "$TMP/u1.err" "$TMP/u2.err" >"$TMP/both.err"
-grep -q "update refused: another update of this host is running: pid [0-9]* (tdxup update) since " \
+grep -qF "(tdxup update of $SYS/class/firmware/tdx_module) since " "$TMP/both.err" &&
+	grep -q "update refused: another update of this host is running: pid [0-9]* (tdxup update of " \
 	"$TMP/both.err" || { cat "$TMP/both.err" >&2; fail "the refusal does not name the holder"; }
 eq "version after two updaters" "$(cat "$DEV/version")" 1.5.25
 stop_server

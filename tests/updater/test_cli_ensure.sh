@@ -10,7 +10,6 @@ TDXUP=${1:?usage: $0 path/to/tdxup}
 . "$(dirname "$0")/../sysfs/fuse_lib.bash"
 fuse_usable
 command -v flock >/dev/null || skip "flock (util-linux) not installed"
-export TDXUP_LOCK_DIR=$TMP/lock
 
 CAT=$TMP/cat
 make_catalog "$CAT" 1.5.24 1.5.25
@@ -27,17 +26,19 @@ json() { python3 -c "import json, sys; j = json.load(open(sys.argv[1])); print($
 flags() { json '" ".join(str(j[k]) for k in ("result", "changed", "would_change", "check", "ensure"))'; }
 
 start_server ensure --module 1.5.24
+# The host lock is keyed to the fw_upload device's identity (host_lock.h).
+LOCK=/run/tdxup/lock/fwdev-$(stat -L -c '%Hd:%Ld-%i' "$FW").lock
+rm -f "$LOCK"
 # --check: what a real run would do, nothing written.
 update 0 --ensure 1.5.25 --catalog "$CAT" --sysroot "$MNT" --check --json
 eq "check" "$(flags)" "dry-run False True True 1.5.25"
 eq "version after --check" "$(cat "$DEV/version")" 1.5.24
-[ -e "$TDXUP_LOCK_DIR" ] && fail "--check made the lock directory"
+[ -e "$LOCK" ] && fail "--check made the lock file"
 
 # Another update holds the host lock: --check exits 3 as the real run does,
 # and the holder keeps the lock.
-LOCK=$TDXUP_LOCK_DIR/$(realpath "$SYS" | sed 's|^/||; s|/|-|g').lock
-mkdir -p "$TDXUP_LOCK_DIR"
-echo "pid 1 (fleet test) since now" >"$LOCK"
+mkdir -p -m 0700 /run/tdxup/lock
+(umask 077 && echo "pid 1 (fleet test) since now" >"$LOCK")
 # This shell holds it (fd 9), as a running updater would.
 exec 9<>"$LOCK"
 flock -n 9 || fail "cannot take $LOCK"

@@ -49,6 +49,10 @@ struct fake {
 	unsigned int all_writes;	/* every write, to any file */
 	char lines[16][256];
 	size_t nr_lines;
+	unsigned int opens;		/* loading=1 writes */
+	bool open_after_busy;		/* someone opens an upload after a device-busy */
+	size_t mix_at;			/* 1 + offset another writer overwrites in data */
+	uint8_t data[256 * 1024];	/* the kernel's buffer, read back by the updater */
 };
 
 static struct fake *F(struct sysfs_client *c)
@@ -97,6 +101,16 @@ static ssize_t fake_read(struct sysfs_client *c, const char *path, char *buf, si
 			return -EBUSY;
 		return put(buf, size, f->error);
 	}
+	if (!strcmp(path, FW "/data")) {
+		size_t n = f->received < size - 1 ? f->received : size - 1;
+
+		if (!f->loading)
+			return -ENODEV;
+		memcpy(buf, f->data, n);
+		if (f->mix_at && f->mix_at - 1 < n)
+			buf[f->mix_at - 1] ^= 0x5a;
+		return (ssize_t)n;
+	}
 	return -ENOENT;
 }
 
@@ -107,6 +121,7 @@ static void finish_upload(struct fake *f)
 	if (f->busy_left > 0) {
 		f->busy_left--;
 		snprintf(f->error, sizeof(f->error), "transferring:device-busy");
+		f->stale_loading = f->open_after_busy;
 		return;
 	}
 	f->error[0] = '\0';
@@ -123,8 +138,10 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 
 	f->all_writes++;
 	if (!strcmp(path, FW "/loading")) {
+		/* Any write to loading starts or ends the open upload (the kernel's state). */
+		f->stale_loading = false;
 		if (count == 1 && !memcmp(buf, "1", 1)) {
-			f->stale_loading = false;
+			f->opens++;
 			f->loading = true;
 			f->received = 0;
 		} else if (count == 1 && !memcmp(buf, "0", 1) && f->loading) {
@@ -142,6 +159,8 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 	if (off != f->received)
 		f->bad_offset = true;
 	n = count < f->max_write ? count : f->max_write;
+	if (off + n <= sizeof(f->data))
+		memcpy(f->data + off, buf, n);
 	f->received += n;
 	f->writes++;
 	return (ssize_t)n;
@@ -329,6 +348,61 @@ static void test_foreign_upload(void **state)
 	assert_string_equal(r.reason, "the fw_upload device is busy (status transferring): an "
 			    "upload that is not this run's is in progress; nothing was written, "
 			    "retry once it is idle");
+	free(i.buf);
+	free(f);
+}
+
+/*
+ * A retry after device-busy finds someone else's upload open (loading
+ * reads 1, status idle): refused, and loading=1 never written into it.
+ */
+static void test_retry_into_open_upload(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	f->busy_left = 1;
+	f->open_after_busy = true;
+	opts(&o, &i, f, 1);
+	o.retry_for_us = 60000000;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_int_equal(update_exit_code(r.outcome), 3);
+	assert_string_equal(r.reason, "another writer took the fw_upload device "
+			    "(upload-in-progress:loading=1) between our attempts; stopped, nothing "
+			    "of ours reached the module");
+	assert_int_equal(f->opens, 1);
+	assert_int_equal(f->uploads, 1);
+	assert_true(f->stale_loading);
+	assert_string_equal(f->version, "1.5.24");
+	free(i.buf);
+	free(f);
+}
+
+/* The kernel's buffer read back before loading=0: a mixed one is cancelled. */
+static void test_readback(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+	char want[256];
+
+	f->mix_at = 1 + 4096;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	snprintf(want, sizeof(want), "the kernel's data buffer did not hold our image before "
+		 "loading=0 (%zu bytes, differs at 4096; sent %zu): another writer wrote into "
+		 "this upload; cancelled (loading=-1), nothing reached the module", i.len, i.len);
+	assert_string_equal(r.reason, want);
+	assert_int_equal(f->uploads, 0);
+	assert_false(f->loading);
+	assert_string_equal(f->version, "1.5.24");
+	/* Unmixed, it goes through: the read-back is the image, byte for byte. */
+	f->mix_at = 0;
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
+	assert_int_equal(memcmp(f->data, i.buf, i.len), 0);
 	free(i.buf);
 	free(f);
 }
@@ -533,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_busy_until_deadline),
 		cmocka_unit_test(test_foreign_upload),
 		cmocka_unit_test(test_stale_loading),
+		cmocka_unit_test(test_retry_into_open_upload),
+		cmocka_unit_test(test_readback),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_keep_updates),
 		cmocka_unit_test(test_poll_limit),

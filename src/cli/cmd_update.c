@@ -501,9 +501,11 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = target_facts(a);
 	if (ret)
 		goto out;
-	ret = cli_target_trusted_keys(&a->ct, &a->declared);
-	if (ret)
+	/* Untrustworthy trust is refused like every other pre-check: nothing written. */
+	if (cli_target_trusted_keys(&a->ct, &a->declared)) {
+		ret = UPDATE_EXIT_REFUSED;
 		goto out;
+	}
 	ret = hold_setup(a);
 	if (ret)
 		goto out;

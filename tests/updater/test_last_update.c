@@ -67,9 +67,9 @@ static void test_record_totals(void **state)
 	snprintf(path, sizeof(path), "%s/run/tdxup/last-update.json", dir);
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -ENOENT);
 	result(&r, UPDATE_BUSY, 5);
-	assert_int_equal(last_update_record(path, &r, 1000), 0);
+	assert_int_equal(last_update_record(path, &r, 1000, NULL, 0), 0);
 	result(&r, UPDATE_UPDATED, 2);
-	assert_int_equal(last_update_record(path, &r, 2000), 0);
+	assert_int_equal(last_update_record(path, &r, 2000, NULL, 0), 0);
 	assert_int_equal(read_file(path, &buf, &len), 0);
 	assert_int_equal(len, strlen(RECORD_2000));
 	assert_memory_equal(buf, RECORD_2000, len);
@@ -85,7 +85,7 @@ static void test_record_totals(void **state)
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "not a tdxup last-update record");
 	result(&r, UPDATE_LOST, 0);
-	assert_int_equal(last_update_record(path, &r, 3000), 0);
+	assert_int_equal(last_update_record(path, &r, 3000, NULL, 0), 0);
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), 0);
 	assert_string_equal(lu.result, "lost");
 	assert_int_equal(lu.busy_rejections_total, 0);

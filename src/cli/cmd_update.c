@@ -38,7 +38,7 @@ static void update_usage(FILE *f)
 		"device must exist and num_remaining_updates be > 0; the image must verify\n"
 		"(checksum for v0x100, sigstruct, RSA signature, seamhash) with a key the\n"
 		"platform takes: Intel's production key or one the target declares in\n"
-		"etc/tdxup/trusted-keys.d/ of its sysroot (no key is built in); it\n"
+		"etc/tdxup/trusted-keys.d/*.sha384 (root's files; no key is built in); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
 		"One update per host at a time: a lock under /run/lock/tdxup keyed to the\n"

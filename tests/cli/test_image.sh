@@ -259,7 +259,7 @@ has err "No such file or directory"
 echo old >"$TMP/keep.img"
 ( trap '' XFSZ; ulimit -f 40
   run 1 image build --version 1.5.25 -o "$TMP/part.img"
-  has err "$TMP/part.img: File too large"
+  has err "tdxup: $TMP/part.img: cannot write: File too large"
   run 1 image build --version 1.5.25 -o "$TMP/keep.img"
   run 1 image convert --to 0x200 "$TMP/m0x100.img" "$TMP/keep.img" )
 [ ! -e "$TMP/part.img" ] || fail "a failed build left $(stat -c %s "$TMP/part.img") bytes behind"

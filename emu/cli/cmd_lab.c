@@ -4,6 +4,7 @@
  * handling and outcome (emu/lab). The main job: `make run` runs it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "cmd_lab_explore.h"
 #include "lab/lab.h"
 #include "tdxup/duration.h"
+#include "tdxup/fsafe.h"
 #include "emu/module_build.h"
 
 static void lab_usage(FILE *f)
@@ -258,27 +260,35 @@ static int load_scenario(const struct cli_cmd *cmd, int argc, char **argv, struc
 }
 
 /* The trace is written after the run: find out now that it cannot be, changing nothing. */
+/*
+ * Before the run: an output the run could not write is refused now. Never
+ * through a symlink, never into a FIFO (fsafe's rules: the file is replaced
+ * atomically afterwards), and its directory must take a new file.
+ */
 static int check_output(const char *opt, const char *path)
 {
+	char dir[PATH_MAX];
+	struct fsafe_err fe;
+	const char *slash;
 	struct stat st;
-	bool existed;
-	FILE *f;
 
 	if (!path)
 		return 0;
-	existed = !stat(path, &st);
-	if (existed && S_ISDIR(st.st_mode)) {
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
 		cli_err("lab: --%s %s: %s", opt, path, strerror(EISDIR));
 		return CLI_USAGE;
 	}
-	f = fopen(path, "a");
-	if (!f) {
+	if (fsafe_check_output(path, &fe)) {
+		cli_err("lab: --%s %s", opt, fe.msg);
+		return CLI_USAGE;
+	}
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	if (access(dir, W_OK | X_OK)) {
 		cli_err("lab: --%s %s: %s", opt, path, strerror(errno));
 		return CLI_USAGE;
 	}
-	fclose(f);
-	if (!existed)
-		unlink(path);
 	return 0;
 }
 
@@ -313,10 +323,11 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct l
 /* The picture is the run's too: one that cannot be written fails the command. */
 static int write_svg(const char *path, const struct lab_svg_run *runs, unsigned int n)
 {
-	int err = lab_svg_write(path, runs, n);
+	struct fsafe_err fe;
+	int err = lab_svg_write(path, runs, n, &fe);
 
 	if (err)
-		cli_err("lab: --svg %s: %s", path, strerror(-err));
+		cli_err("lab: --svg %s", fe.msg);
 	return err;
 }
 

@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/serve.h"
+#include "tdxup/fsafe.h"
 
 #define READY_TIMEOUT_MS	120000	/* boot + mount; a 512-CPU host boots in seconds */
 #define EXIT_TIMEOUT_MS		30000	/* a failed child's teardown */
@@ -45,11 +46,12 @@ static void sleep_ms(unsigned int ms)
 
 int serve_log_to(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct fsafe_err fe;
+	int fd = fsafe_open_log(path, 0644, &fe);
 
 	if (fd < 0) {
-		cli_err("--log %s: %s", path, strerror(errno));
-		return -errno;
+		cli_err("--log %s", fe.msg);
+		return fd;
 	}
 	fflush(stdout);
 	fflush(stderr);

@@ -14,10 +14,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/serve.h"
+#include "tdxup/fsafe.h"
 
 #define MONITOR_PERIOD_NS	2000000L	/* 2 ms */
 #define IDLE_WAIT_POLLS		5000		/* x 2 ms: the worker's final "idle" */
@@ -76,14 +78,24 @@ void serve_log(struct serve *s, const char *fmt, ...)
 
 int serve_init(struct serve *s, const char *json_path)
 {
+	struct fsafe_err fe;
+	int fd;
+
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	if (!json_path)
 		return 0;
-	s->json = fopen(json_path, "w");
+	/* Never through a symlink, only into a regular file (fsafe_open_log). */
+	fd = fsafe_open_log(json_path, 0644, &fe);
+	s->json = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!s->json) {
-		fprintf(stderr, "tdxup: %s: %s\n", json_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0)
+			fprintf(stderr, "tdxup: %s\n", fe.msg);
+		else
+			fprintf(stderr, "tdxup: %s: %s\n", json_path, strerror(errno));
 		pthread_mutex_destroy(&s->lock);
 		return -1;
 	}

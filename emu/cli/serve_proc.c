@@ -10,10 +10,11 @@
  *    Sapphire Rapids subset, not a capture);
  *  - DIR/proc/sys/kernel/osrelease: the profile's release
  *    (kernel_profile_release: "7.1.0-tdx-v8", "7.2.0", "7.2.0-tdx-detect");
- *  - DIR/etc/tdxup/trusted-keys.d/tdxup-test-key: the hash of the key the
- *    emulated P-SEAMLDR accepts, the declaration root would write on a real
- *    host for its platform's key, so the updater trusts the emulator's
- *    images here and nowhere else.
+ *  - DIR/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384: the hash of the
+ *    key the emulated P-SEAMLDR accepts, the declaration root would write
+ *    on a real host for its platform's key (root's, 0444, as the mount
+ *    shows every file), so the updater trusts the emulator's images here
+ *    and nowhere else.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -144,8 +145,8 @@ int serve_proc_files(struct serve *s, const struct tdx_host_config *c, bool leas
 	s->proc_files[1] = (struct sysfs_fuse_file){ "/proc/sys/kernel/osrelease",
 						     s->osrelease, NULL };
 	cli_hex_line(s->trust, sizeof(s->trust), tdxup_test_key_hash(), 48);
-	s->proc_files[2] = (struct sysfs_fuse_file){ "/etc/tdxup/trusted-keys.d/tdxup-test-key",
-						     s->trust, NULL };
+	s->proc_files[2] = (struct sysfs_fuse_file){
+		"/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384", s->trust, NULL };
 	ret = make_state(s);
 	if (ret)
 		return ret;

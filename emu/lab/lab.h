@@ -222,7 +222,9 @@ struct lab_svg_run {
 	const struct lab_result *res;
 };
 int lab_svg_print(FILE *f, const struct lab_svg_run *runs, unsigned int n);
-int lab_svg_write(const char *path, const struct lab_svg_run *runs, unsigned int n);
+struct fsafe_err;
+int lab_svg_write(const char *path, const struct lab_svg_run *runs, unsigned int n,
+		  struct fsafe_err *fe);
 const char *lab_policy_name(const struct lab_config *cfg);
 
 /* Scenario files (scenario.c): fill cfg from JSON; errors name the field. */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "lab/lab.h"
-#include "tdxup/atomic_file.h"
+#include "tdxup/fsafe.h"
 
 #define WIDTH		1200
 #define LEFT		96	/* lane labels */
@@ -556,20 +556,23 @@ int lab_svg_print(FILE *f, const struct lab_svg_run *runs, unsigned int n)
 }
 
 /* Built in memory, then replaced in one rename: a reader never sees half a picture. */
-int lab_svg_write(const char *path, const struct lab_svg_run *runs, unsigned int n)
+int lab_svg_write(const char *path, const struct lab_svg_run *runs, unsigned int n,
+		  struct fsafe_err *fe)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int err;
 
+	snprintf(fe->msg, sizeof(fe->msg), "%s: out of memory", path);
 	if (!f)
 		return -errno;
 	err = lab_svg_print(f, runs, n);
 	if (fclose(f) && !err)
 		err = -ENOMEM;
+	/* Never through a symlink, never half a picture (fsafe_write_output). */
 	if (!err)
-		err = atomic_write_file(path, buf, len, 0644);
+		err = fsafe_write_output(path, buf, len, 0644, fe);
 	free(buf);
 	return err;
 }

@@ -2,9 +2,11 @@
 /* The lab's verdict over every TD, and the trace file. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/lab_internal.h"
+#include "tdxup/fsafe.h"
 
 static bool running_ok(const struct lab_td *td)
 {
@@ -110,17 +112,29 @@ void lab_verdict(struct lab *lab)
 		res->pass = default_checks(lab, res->verdict_reason, sizeof(res->verdict_reason));
 }
 
+/* Built in memory, then replaced in one rename, never through a symlink (fsafe). */
 int write_trace(struct lab *lab)
 {
-	FILE *f = fopen(lab->cfg->trace_path, "w");
+	struct lab_result *res = lab->res;
+	struct fsafe_err fe;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	int err;
 
 	if (!f)
 		return -errno;
-	for (unsigned int i = 0; i < lab->res->nr_tds; i++)
-		trace_name_thread(lab->trace, TRACE_PID_TDS, (int)i, lab->res->tds[i].name);
+	for (unsigned int i = 0; i < res->nr_tds; i++)
+		trace_name_thread(lab->trace, TRACE_PID_TDS, (int)i, res->tds[i].name);
 	err = trace_write(lab->trace, f);
 	if (fclose(f) && !err)
-		err = -EIO;
+		err = -ENOMEM;
+	if (!err) {
+		err = fsafe_write_output(lab->cfg->trace_path, buf, len, 0644, &fe);
+		if (err)
+			snprintf(res->verdict_reason, sizeof(res->verdict_reason), "--trace %.*s",
+				 (int)sizeof(res->verdict_reason) - 9, fe.msg);
+	}
+	free(buf);
 	return err;
 }

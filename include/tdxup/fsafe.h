@@ -78,6 +78,22 @@ int fsafe_open_lock(int dirfd, const char *desc, const char *name, unsigned int 
 int fsafe_write_output(const char *path, const void *buf, size_t len, unsigned int mode,
 		       struct fsafe_err *err);
 
+/*
+ * What fsafe_write_output would refuse at PATH now, for a command that
+ * checks its outputs before a long run: 0 if PATH is absent or a regular
+ * file; a symlink -ELOOP, anything else -EINVAL, as fsafe_write_output
+ * says them.
+ */
+int fsafe_check_output(const char *path, struct fsafe_err *err);
+
+/*
+ * A log written while a program runs (it cannot be replaced atomically):
+ * open or create PATH write-only (MODE less the umask, as any log), never
+ * through a symlink (-ELOOP), only a regular file (-EINVAL), truncated.
+ * Returns a blocking descriptor.
+ */
+int fsafe_open_log(const char *path, unsigned int mode, struct fsafe_err *err);
+
 /* Is uid "us" (root or the caller's effective uid)? */
 bool fsafe_uid_ok(uid_t uid);
 

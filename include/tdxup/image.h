@@ -71,6 +71,14 @@ int tdx_image_join(const uint8_t *bin, size_t bin_len, const uint8_t *sig, size_
 int read_file(const char *path, uint8_t **buf, size_t *len);
 /* Images are bounded lower (16 MiB); read_file also reads other inputs. */
 #define READ_FILE_MAX		(64u << 20)
+/*
+ * Replace PATH atomically with buf (fsafe_write_output): never through a
+ * symlink, never into a FIFO or device (-ELOOP, -EINVAL, PATH untouched).
+ * A replaced file keeps its mode, a new one gets 0644 less the umask.
+ * write_file_err also says why in err ("PATH: why"); err may be NULL.
+ */
+struct fsafe_err;
+int write_file_err(const char *path, const uint8_t *buf, size_t len, struct fsafe_err *err);
 int write_file(const char *path, const uint8_t *buf, size_t len);
 
 #endif /* TDXUP_IMAGE_H */

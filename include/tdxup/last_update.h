@@ -49,8 +49,12 @@ int last_update_read(const char *path, struct last_update *lu, char *err, size_t
 /*
  * Record r as the last run, ended at now: the totals continue those of
  * the record found (none, or an unreadable one: from zero). Creates the
- * directory (0755) and replaces the file atomically (0644). 0 or -errno.
+ * directory (exactly 0755, and refused unless only root could change it)
+ * and replaces the file atomically (0644), never through a symlink and
+ * never into a FIFO or device (fsafe_write_output). 0 or -errno, with
+ * "PATH: why" in err (err may be NULL).
  */
-int last_update_record(const char *path, const struct update_result *r, int64_t now);
+int last_update_record(const char *path, const struct update_result *r, int64_t now,
+		       char *err, size_t errlen);
 
 #endif /* TDXUP_LAST_UPDATE_H */

@@ -152,8 +152,15 @@ int lease_end_id(const char *dir, const char *id, uint64_t timeout_us, struct le
 
 /*
  * Participation: SYSROOT/etc/tdxup/lease.d/NAME declares that VMM NAME
- * takes leases. lease_participating() passes each name to fn and returns
- * their number (0: nothing declared, so a hold protects nothing).
+ * takes leases. lease_participating() passes each name to fn (in name
+ * order) and returns their number (0: nothing declared, so a hold protects
+ * nothing). Only what only root could have written counts, by fsafe's
+ * rules (tdxup/fsafe.h, as trusted-keys.d): a directory or parent that is
+ * not root's or is group/world-writable, a declaration that is a symlink,
+ * not a regular file, another user's or writable by others is refused
+ * (-EPERM, -ELOOP, -EINVAL; e names it) before fn sees any name. A README
+ * and package managers' leftovers (NAME.dpkg-old, .dpkg-dist, .rpmsave...)
+ * are not declarations.
  */
 int lease_participate(const char *sysroot, const char *name, struct lease_err *e);
 int lease_withdraw(const char *sysroot, const char *name, struct lease_err *e);

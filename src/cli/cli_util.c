@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "tdxup/attest.h"
+#include "tdxup/fsafe.h"
 #include "tdxup/image.h"
 #include "tdxup/seamldr_abi.h"
 
@@ -212,10 +213,11 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len)
 
 int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 {
-	int ret = write_file(path, buf, len);
+	struct fsafe_err fe;
+	int ret = write_file_err(path, buf, len, &fe);
 
 	if (ret)
-		cli_err("%s: %s", path, strerror(-ret));
+		cli_err("%s", fe.msg);
 	return ret;
 }
 

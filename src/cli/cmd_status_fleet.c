@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli/status_fleet.h"
-#include "tdxup/atomic_file.h"
+#include "tdxup/fsafe.h"
 #include "tdxup/metrics.h"
 #include "tdxup/select.h"
 
@@ -73,16 +73,18 @@ static bool read_last(struct cli_target *ct, struct last_update *lu)
 
 static int write_text(const char *path, char *text)
 {
+	struct fsafe_err fe;
 	int ret;
 
 	if (!text) {
 		cli_err("out of memory");
 		return CLI_FAIL;
 	}
-	ret = atomic_write_file(path, text, strlen(text), 0644);
+	/* Atomic, never through a symlink, never into a FIFO (fsafe_write_output). */
+	ret = fsafe_write_output(path, text, strlen(text), 0644, &fe);
 	free(text);
 	if (ret) {
-		cli_err("status: %s: %s", path, strerror(-ret));
+		cli_err("status: %s", fe.msg);
 		return CLI_FAIL;
 	}
 	return 0;

@@ -39,7 +39,7 @@ static void update_usage(FILE *f)
 		"device must exist and num_remaining_updates be > 0; the image must verify\n"
 		"(checksum for v0x100, sigstruct, RSA signature, seamhash) with a key the\n"
 		"platform takes: Intel's production key or one the target declares in\n"
-		"etc/tdxup/trusted-keys.d/ of its sysroot (no key is built in); it\n"
+		"etc/tdxup/trusted-keys.d/*.sha384 (root's files; no key is built in); it\n"
 		"must pass `tdxup select`'s rules against the running module, P-SEAMLDR\n"
 		"and CPU, and not be a downgrade. Already running it: nothing to do.\n"
 		"One update per device at a time: a lock in /run/tdxup/lock keyed to the\n"
@@ -543,9 +543,11 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = target_facts(a);
 	if (ret)
 		goto out;
-	ret = cli_target_trusted_keys(&a->ct, &a->declared);
-	if (ret)
+	/* Untrustworthy trust is refused like every other pre-check: nothing written. */
+	if (cli_target_trusted_keys(&a->ct, &a->declared)) {
+		ret = UPDATE_EXIT_REFUSED;
 		goto out;
+	}
 	ret = hold_setup(a);
 	if (ret)
 		goto out;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tdxup/fsafe.h"
 #include "tdxup/image.h"
 #include "tdxup/seamldr_abi.h"
 #include "updater/errmsg.h"
@@ -329,68 +330,29 @@ int read_file(const char *path, uint8_t **buf, size_t *len)
 	return ret;
 }
 
-static int write_fd(int fd, const uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t w;
-
-	while (done < len) {
-		w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (!w)
-			return -EIO;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * A new or regular file is written beside PATH and renamed over it, so that
- * a failed write (disk full, file size limit) leaves neither a partial file
- * nor a truncated old one. Anything else (a device, a FIFO, a symlink), or a
- * directory where no temporary file can be made, is written in place.
+ * Outputs never follow a symlink and are replaced atomically (fsafe's
+ * rules): a temporary file beside PATH, fsync, rename. A symlink, a FIFO or
+ * a device at PATH is refused and left untouched, so that `ln -s
+ * /etc/hostname out.blob` cannot make a conversion overwrite what it names.
+ * A replaced file keeps its mode; a new one gets 0644 less the umask.
  */
-int write_file(const char *path, const uint8_t *buf, size_t len)
+int write_file_err(const char *path, const uint8_t *buf, size_t len, struct fsafe_err *err)
 {
-	struct stat st;
-	char *tmp = NULL;
 	mode_t mask, mode = 0644;
-	int fd = -1, ret;
+	struct stat st;
 
-	if (lstat(path, &st) || S_ISREG(st.st_mode)) {
-		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-			return -ENOMEM;
-		fd = mkostemp(tmp, O_CLOEXEC);
-	}
-	if (fd < 0) {
-		free(tmp);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		ret = write_fd(fd, buf, len);
-		if (close(fd) && !ret)
-			ret = -errno;
-		return ret;
-	}
-	if (!lstat(path, &st)) {
-		mode = st.st_mode & 07777;	/* a replaced file keeps its mode */
+	if (!lstat(path, &st) && S_ISREG(st.st_mode)) {
+		mode = st.st_mode & 07777;
 	} else {
 		mask = umask(0);
 		umask(mask);
 		mode &= ~mask;
 	}
-	ret = fchmod(fd, mode) ? -errno : 0;
-	if (!ret)
-		ret = write_fd(fd, buf, len);
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return fsafe_write_output(path, buf, len, mode, err);
+}
+
+int write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	return write_file_err(path, buf, len, NULL);
 }

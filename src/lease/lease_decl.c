@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lease/lease_internal.h"
+#include "tdxup/fsafe.h"
 
 static int decl_dir(const char *sysroot, char *buf, size_t len)
 {
@@ -101,32 +103,101 @@ int lease_withdraw(const char *sysroot, const char *name, struct lease_err *e)
 	return ret;
 }
 
+/*
+ * Names that never declare a VMM although lease_id_valid() takes them: a
+ * README, and what package managers leave beside a file they replaced or
+ * removed (a stale declaration would make `--hold-builds auto` hold for a
+ * VMM that is gone, instead of refusing).
+ */
+static const char *const decl_leftovers[] = {
+	".dpkg-old", ".dpkg-dist", ".dpkg-new", ".dpkg-tmp", ".dpkg-bak", ".ucf-old",
+	".ucf-dist", ".ucf-new", ".rpmsave", ".rpmnew", ".rpmorig",
+};
+
+static int decl_counts(const struct dirent *d)
+{
+	const char *name = d->d_name;
+	size_t l = strlen(name);
+
+	if (!lease_id_valid(name) || !strncmp(name, "README", 6))
+		return 0;
+	for (size_t i = 0; i < sizeof(decl_leftovers) / sizeof(decl_leftovers[0]); i++) {
+		size_t s = strlen(decl_leftovers[i]);
+
+		if (l > s && !strcmp(name + l - s, decl_leftovers[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * A declaration counts only if only root could have made it (fsafe's
+ * rules, as for trusted-keys.d): the directory and its parents root's and
+ * not writable by group or others, each declaration a regular file, root's,
+ * not writable by others, not a symlink. Anything else is refused, named:
+ * a planted declaration would make `--hold-builds auto` hold for a VMM that
+ * takes no leases, and so cross its builds. Every name is checked before
+ * any reaches fn.
+ */
+static int decl_check(int dfd, const char *path, struct dirent **ents, int n,
+		      struct lease_err *e)
+{
+	struct fsafe_err fe;
+	int fd;
+
+	for (int i = 0; i < n; i++) {
+		fd = fsafe_open_trusted(dfd, path, ents[i]->d_name, &fe);
+		if (fd < 0) {
+			lease_seterr(e, "%s", fe.msg);
+			return fd;
+		}
+		close(fd);
+	}
+	return n;
+}
+
 int lease_participating(const char *sysroot, void (*fn)(const char *name, void *ctx), void *ctx,
 			struct lease_err *e)
 {
+	struct dirent **ents = NULL;
 	char path[PATH_MAX];
-	struct dirent *d;
-	struct stat st;
-	int dfd, nr = 0;
-	DIR *dir;
+	struct fsafe_err fe;
+	int dfd, n, ret;
 
-	dfd = open_decl_dir(sysroot, false, path, sizeof(path), e);
+	ret = decl_dir(sysroot, path, sizeof(path));
+	if (ret) {
+		lease_seterr(e, "%s: path too long", sysroot);
+		return ret;
+	}
+	ret = fsafe_check_dir(path, 0, &fe);
+	if (ret == -ENOENT)
+		return 0;	/* nothing declared */
+	if (ret) {
+		lease_seterr(e, "%s", fe.msg);
+		return ret;
+	}
+	dfd = lease_open_dir(path, false, e);
 	if (dfd < 0)
-		return dfd == -ENOENT ? 0 : dfd;
-	dir = fdopendir(dfd);
-	if (!dir) {
+		return dfd;
+	n = scandirat(dfd, ".", &ents, decl_counts, by_name);
+	if (n < 0) {
+		ret = -errno;
+		lease_seterr(e, "%s: %s", path, strerror(errno));
 		close(dfd);
-		return -ENOMEM;
+		return ret;
 	}
-	while ((d = readdir(dir))) {
-		/* Only regular files with a valid name declare anything. */
-		if (!lease_id_valid(d->d_name) ||
-		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-			continue;
-		nr++;
-		if (fn)
-			fn(d->d_name, ctx);
+	ret = decl_check(dfd, path, ents, n, e);
+	for (int i = 0; i < n; i++) {
+		if (ret > 0 && fn)
+			fn(ents[i]->d_name, ctx);
+		free(ents[i]);
 	}
-	closedir(dir);
-	return nr;
+	free(ents);
+	close(dfd);
+	return ret;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The last update run's record (tdxup/last_update.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "tdxup/atomic_file.h"
+#include "tdxup/fsafe.h"
 #include "tdxup/last_update.h"
 #include "tdxup/sysroot.h"
 
@@ -96,28 +97,29 @@ int last_update_read(const char *path, struct last_update *lu, char *err, size_t
 	return ret;
 }
 
-/* mkdir -p of path's directory (the record's is two levels: run/tdxup). */
-static int make_dirs(const char *path)
+/*
+ * The record's directory (run/tdxup), made 0755 whatever the umask, and
+ * refused if anyone but root could change it (fsafe_ensure_dir).
+ */
+static int make_dir(const char *path, struct fsafe_err *fe)
 {
 	char dir[PATH_MAX];
-	size_t len = strlen(path);
+	char *slash;
 
-	if (len >= sizeof(dir))
+	if (strlen(path) >= sizeof(dir))
 		return -ENAMETOOLONG;
-	memcpy(dir, path, len + 1);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return fsafe_ensure_dir(dir, 0755, (gid_t)-1, fe);
 }
 
-int last_update_record(const char *path, const struct update_result *r, int64_t now)
+int last_update_record(const char *path, const struct update_result *r, int64_t now,
+		       char *err, size_t errlen)
 {
+	struct fsafe_err fe = { "" };
 	struct last_update prev;
 	json_t *o;
 	char *text;
@@ -139,13 +141,16 @@ int last_update_record(const char *path, const struct update_result *r, int64_t 
 	json_decref(o);
 	if (!text)
 		return -ENOMEM;
-	ret = make_dirs(path);
+	ret = make_dir(path, &fe);
 	if (!ret) {
 		size_t len = strlen(text);
 
 		text[len] = '\n';	/* over the NUL: the file ends with a newline */
-		ret = atomic_write_file(path, text, len + 1, 0644);
+		/* Never through a symlink, never half a file (fsafe_write_output). */
+		ret = fsafe_write_output(path, text, len + 1, 0644, &fe);
 	}
 	free(text);
+	if (ret && err && errlen)
+		snprintf(err, errlen, "%s", fe.msg[0] ? fe.msg : strerror(-ret));
 	return ret;
 }

@@ -147,7 +147,7 @@ static enum select_verdict check_image(const struct select_host *h,
 	    !(h->accept_td_loss && forced(h, img->key_hash)))
 		return say(reason, len, SELECT_UNTRUSTED_KEY,
 			   "signing key %02x%02x%02x%02x... is not one this host trusts (Intel's, "
-			   "or one declared in /etc/tdxup/trusted-keys.d/ of the target): "
+			   "or one declared in /etc/tdxup/trusted-keys.d/*.sha384 of the target): "
 			   "P-SEAMLDR would judge it only after shutting the module down, and a "
 			   "refusal there loses every TD", img->key_hash[0], img->key_hash[1],
 			   img->key_hash[2], img->key_hash[3]);

@@ -4,12 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tdxup/fsafe.h"
 #include "tdxup/trusted_keys.h"
 
 #define KEY_FILE_MAX	(64 * 1024)
@@ -48,55 +50,38 @@ static int parse_hash(const char *s, size_t len, uint8_t out[48])
 }
 
 /*
- * Whole file, regular only, bounded; never blocks on a FIFO. Read to EOF,
- * not to st_size: a file served like procfs's says size 0.
+ * Whole file, bounded. Read to EOF, not to st_size: a file served like
+ * procfs's says size 0.
  */
-static int slurp(const char *path, char **buf, size_t *len)
+static int slurp(int fd, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	size_t used = 0;
-	struct stat st;
 	ssize_t n;
-	int ret;
 
-	if (fd < 0)
-		return -errno;
-	*buf = NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
 	*buf = malloc(KEY_FILE_MAX + 1);
-	if (!*buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!*buf)
+		return -ENOMEM;
 	while (used < KEY_FILE_MAX) {
 		n = read(fd, *buf + used, KEY_FILE_MAX - used);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
+		if (n < 0)
+			goto fail;
 		if (!n)
 			break;
 		used += (size_t)n;
 	}
 	if (used == KEY_FILE_MAX) {
-		ret = -EFBIG;
-		goto out;
+		errno = EFBIG;
+		goto fail;
 	}
 	(*buf)[used] = '\0';
 	*len = used;
-	ret = 0;
-out:
-	if (ret) {
-		free(*buf);
-		*buf = NULL;
-	}
-	close(fd);
-	return ret;
+	return 0;
+fail:
+	free(*buf);
+	*buf = NULL;
+	return -errno;
 }
 
 int trusted_keys_parse(const char *name, char *text, size_t len, struct trusted_keys *tk,
@@ -134,14 +119,25 @@ int trusted_keys_parse(const char *name, char *text, size_t len, struct trusted_
 	return 0;
 }
 
-static int load_file(const char *path, struct trusted_keys *tk, char *err, size_t errlen)
+/* One key list, opened by fsafe's rules: regular, ours, not writable by others, no symlink. */
+static int load_file(int dfd, const char *dir, const char *name, struct trusted_keys *tk,
+		     char *err, size_t errlen)
 {
-	char *buf = NULL;
+	struct fsafe_err fe;
+	char *buf = NULL, path[PATH_MAX];
 	size_t len = 0;
-	int ret = slurp(path, &buf, &len);
+	int fd, ret;
 
+	fd = fsafe_open_trusted(dfd, dir, name, &fe);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", fe.msg);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = slurp(fd, &buf, &len);
+	close(fd);
 	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, ret == -EINVAL ? "not a regular file" :
+		snprintf(err, errlen, "%s: %s", path, ret == -EFBIG ? "too large for a key list" :
 			 strerror(-ret));
 		return -EINVAL;
 	}
@@ -150,11 +146,16 @@ static int load_file(const char *path, struct trusted_keys *tk, char *err, size_
 	return ret;
 }
 
-static int skip_name(const char *name)
+/*
+ * Only "NAME.sha384" counts: the packaged README, dpkg's .dpkg-old and
+ * .dpkg-dist copies (which may hold a key the administrator removed),
+ * editors' "~" backups and dot-files never end in the suffix.
+ */
+bool trusted_keys_name(const char *name)
 {
-	size_t l = strlen(name);
+	size_t l = strlen(name), s = strlen(TRUSTED_KEYS_SUFFIX);
 
-	return name[0] == '.' || (l && name[l - 1] == '~');
+	return name[0] != '.' && l > s && !strcmp(name + l - s, TRUSTED_KEYS_SUFFIX);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -162,31 +163,46 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+static int want_entry(const struct dirent *d)
+{
+	return trusted_keys_name(d->d_name);
+}
+
+/*
+ * The directory, then its key lists in name order. The directory and every
+ * parent are checked first (fsafe_check_dir), then opened O_NOFOLLOW: with
+ * no parent writable by anyone else, nobody can swap it in between.
+ */
 int trusted_keys_load(const char *dir, struct trusted_keys *tk, char *err, size_t errlen)
 {
-	struct dirent **ents;
-	char path[4096];
-	int n, ret = 0;
+	struct dirent **ents = NULL;
+	struct fsafe_err fe;
+	int dfd, n, ret;
 
-	n = scandir(dir, &ents, NULL, by_name);
-	if (n < 0) {
-		if (errno == ENOENT)
-			return 0;
+	ret = fsafe_check_dir(dir, 0, &fe);
+	if (ret == -ENOENT)
+		return 0;	/* nothing declared */
+	if (ret) {
+		snprintf(err, errlen, "%s", fe.msg);
+		return -EINVAL;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -EINVAL;
 	}
+	n = scandirat(dfd, ".", &ents, want_entry, by_name);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		close(dfd);
+		return -EINVAL;
+	}
 	for (int i = 0; i < n; i++) {
-		if (!ret && !skip_name(ents[i]->d_name)) {
-			if (snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name) >=
-			    (int)sizeof(path)) {
-				snprintf(err, errlen, "%s: name too long", dir);
-				ret = -EINVAL;
-			} else {
-				ret = load_file(path, tk, err, errlen);
-			}
-		}
+		if (!ret)
+			ret = load_file(dfd, dir, ents[i]->d_name, tk, err, errlen);
 		free(ents[i]);
 	}
 	free(ents);
+	close(dfd);
 	return ret;
 }

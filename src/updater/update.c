@@ -651,7 +651,7 @@ static int take_host_lock(struct upd *u, int *fd)
 static void record_run(struct upd *u)
 {
 	const char *path = u->o->state_path;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], err[PATH_MAX + 128];
 	int ret;
 
 	/* --check is read-only too: it answers for a run, it is none. */
@@ -668,9 +668,9 @@ static void record_run(struct upd *u)
 			return;
 		path = buf;
 	}
-	ret = last_update_record(path, u->r, (int64_t)time(NULL));
+	ret = last_update_record(path, u->r, (int64_t)time(NULL), err, sizeof(err));
 	if (ret)
-		upd_warn(u, "cannot record the run in %s: %s", path, strerror(-ret));
+		upd_warn(u, "cannot record the run: %s", err);
 }
 
 static void attest_result(struct upd *u)

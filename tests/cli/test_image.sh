@@ -25,7 +25,8 @@ json '[b for b in j["catalogue"] if b["version"] == "1.5.25"][0]["tdx_features0"
 ROOT=$TMP/root
 mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
 TESTKEY=50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5
-echo "$TESTKEY" >"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key"
+echo "$TESTKEY" >"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384"
+chmod 0644 "$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384"
 
 # ---- build and verify, both formats, production and debug
 for fmt in 0x100 0x200; do
@@ -258,7 +259,7 @@ has err "No such file or directory"
 echo old >"$TMP/keep.img"
 ( trap '' XFSZ; ulimit -f 40
   run 1 image build --version 1.5.25 -o "$TMP/part.img"
-  has err "$TMP/part.img: File too large"
+  has err "tdxup: $TMP/part.img: cannot write: File too large"
   run 1 image build --version 1.5.25 -o "$TMP/keep.img"
   run 1 image convert --to 0x200 "$TMP/m0x100.img" "$TMP/keep.img" )
 [ ! -e "$TMP/part.img" ] || fail "a failed build left $(stat -c %s "$TMP/part.img") bytes behind"

@@ -232,6 +232,71 @@ static void test_output_never_follows(void **state)
 	assert_string_equal(buf, "abc");
 }
 
+/* What fsafe_write_output would refuse, said before a long run, exactly. */
+static void test_check_output(void **state)
+{
+	struct fsafe_err e = { "" };
+	char out[256], want[320];
+
+	pathf(out, sizeof(out), "absent.svg");
+	assert_int_equal(fsafe_check_output(out, &e), 0);
+	assert_int_equal(access(out, F_OK), -1);
+	assert_int_equal(symlink("/etc/hostname", out), 0);
+	assert_int_equal(fsafe_check_output(out, &e), -ELOOP);
+	snprintf(want, sizeof(want), "%s: is a symlink, refused (not followed, not replaced)", out);
+	assert_string_equal(e.msg, want);
+	unlink(out);
+	assert_int_equal(mkfifo(out, 0644), 0);
+	assert_int_equal(fsafe_check_output(out, &e), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file, refused", out);
+	assert_string_equal(e.msg, want);
+	unlink(out);
+	assert_int_equal(close(open(out, O_WRONLY | O_CREAT, 0644)), 0);
+	assert_int_equal(fsafe_check_output(out, &e), 0);
+}
+
+/* A log: never through a symlink, never a FIFO (without blocking), truncated. */
+static void test_open_log(void **state)
+{
+	struct fsafe_err e = { "" };
+	char victim[256], log[256], want[320], buf[16] = "";
+	int fd;
+
+	pathf(victim, sizeof(victim), "victim");
+	pathf(log, sizeof(log), "serve.log");
+	fd = open(victim, O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, "keep\n", 5), 5);
+	close(fd);
+	assert_int_equal(symlink(victim, log), 0);
+	assert_int_equal(fsafe_open_log(log, 0644, &e), -ELOOP);
+	snprintf(want, sizeof(want), "%s: is a symlink, refused (not followed, not replaced)", log);
+	assert_string_equal(e.msg, want);
+	fd = open(victim, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	close(fd);
+	assert_string_equal(buf, "keep\n");
+	unlink(log);
+	assert_int_equal(mkfifo(log, 0644), 0);
+	assert_int_equal(fsafe_open_log(log, 0644, &e), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file, refused", log);
+	assert_string_equal(e.msg, want);
+	unlink(log);
+	/* A regular log is truncated and written through a blocking descriptor. */
+	fd = open(log, O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, "old contents\n", 13), 13);
+	close(fd);
+	fd = fsafe_open_log(log, 0644, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	assert_int_equal(write(fd, "new\n", 4), 4);
+	close(fd);
+	memset(buf, 0, sizeof(buf));
+	fd = open(log, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+	close(fd);
+	assert_string_equal(buf, "new\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trusted_file_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_modes_ignore_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_never_follows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_log, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

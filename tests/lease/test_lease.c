@@ -567,6 +567,82 @@ static void count_name(const char *name, void *ctx)
 	strcat(names, ";");
 }
 
+/* lease_participating() refuses with err exactly "DECLDIR/name: why" (or "DECLDIR: why"). */
+static void decl_refused(struct fixture *f, int ret, const char *name, const char *why)
+{
+	char want[512];
+	struct lease_err e;
+
+	if (name)
+		snprintf(want, sizeof(want), "%s/etc/tdxup/lease.d/%s: %s", f->root, name, why);
+	else
+		snprintf(want, sizeof(want), "%s/etc/tdxup/lease.d: %s", f->root, why);
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), ret);
+	assert_string_equal(e.msg, want);
+}
+
+static void decl_file(struct fixture *f, const char *name, char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "%s/etc/tdxup/lease.d/%s", f->root, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+}
+
+/*
+ * With libvirt declared: only what only root could have written counts
+ * (fsafe's rules); a README or a package manager's leftover never does.
+ */
+static void decl_refusals(struct fixture *f)
+{
+	char path[256], dir[192], tdxup[160];
+	struct lease_err e;
+
+	snprintf(dir, sizeof(dir), "%s/etc/tdxup/lease.d", f->root);
+	snprintf(tdxup, sizeof(tdxup), "%s/etc/tdxup", f->root);
+	decl_file(f, "README", path, sizeof(path));
+	decl_file(f, "qemu.dpkg-old", path, sizeof(path));
+	decl_file(f, "qemu.dpkg-dist", path, sizeof(path));
+	decl_file(f, "qemu.rpmsave", path, sizeof(path));
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 1);
+
+	snprintf(path, sizeof(path), "%s/sneaky", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	decl_refused(f, -ELOOP, NULL, "sneaky is a symlink, refused");
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	decl_refused(f, -EINVAL, "sneaky", "not a regular file, refused");
+	unlink(path);
+	if (geteuid() != 0)
+		return;
+	decl_file(f, "sneaky", path, sizeof(path));
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	decl_refused(f, -EPERM, "sneaky", "owned by uid 65534, not by root, refused");
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	decl_refused(f, -EPERM, "sneaky", "mode 0666 grants more than 0755, refused");
+	unlink(path);
+
+	assert_int_equal(chmod(dir, 0775), 0);
+	decl_refused(f, -EPERM, NULL, "writable by its group (mode 0775), refused");
+	assert_int_equal(chmod(dir, 0777), 0);
+	decl_refused(f, -EPERM, NULL, "writable by others (mode 0777), refused");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	decl_refused(f, -EPERM, NULL, "owned by uid 65534, not by root, refused");
+	assert_int_equal(chown(dir, 0, 0), 0);
+	assert_int_equal(chmod(tdxup, 0777), 0);
+	snprintf(path, sizeof(path), "%s: writable by others (mode 0777): someone else could "
+		 "replace what is below it", tdxup);
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), -EPERM);
+	assert_string_equal(e.msg, path);
+	assert_int_equal(chmod(tdxup, 0755), 0);
+	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 1);
+}
+
 static void test_participation(void **state)
 {
 	struct fixture *f = *state;
@@ -579,9 +655,7 @@ static void test_participation(void **state)
 	assert_int_equal(lease_participating(f->root, count_name, names, &e), 1);
 	assert_string_equal(names, "libvirt;");
 	assert_int_equal(lease_participate(f->root, "bad/name", &e), -EINVAL);
-	snprintf(path, sizeof(path), "%s/etc/tdxup/lease.d/sneaky", f->root);
-	assert_int_equal(symlink("/etc/passwd", path), 0);
-	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 1);
+	decl_refusals(f);
 	assert_int_equal(lease_withdraw(f->root, "libvirt", &e), 0);
 	assert_int_equal(lease_withdraw(f->root, "libvirt", &e), 0);
 	assert_int_equal(lease_participating(f->root, NULL, NULL, &e), 0);

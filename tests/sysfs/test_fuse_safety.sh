@@ -81,7 +81,8 @@ echo "precious" >"$TMP/victim"
 ln -s "$TMP/victim" "$PDEV/firmware/tdx_module/data"
 ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$P/sys/class/firmware/tdx_module"
 echo 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5 \
-	>"$P/etc/tdxup/trusted-keys.d/k"
+	>"$P/etc/tdxup/trusted-keys.d/k.sha384"
+chmod 0644 "$P/etc/tdxup/trusted-keys.d/k.sha384"
 rc=0
 timeout 60 "$TDXUP" update "$IMG" --sysroot "$P" --cpu-fms 0x806f8 --hold-builds off >"$TMP/out" 2>"$TMP/err" || rc=$?
 eq "update on a planted tree" "$rc" 3

@@ -112,7 +112,8 @@ has "signing key 50f6369d... is not one this host trusts" out
 grep -q -- "--trust-key-hash\|--allow" "$TMP/out" "$TMP/err" && fail "a refusal suggests an override"
 mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
 echo 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5 \
-	>"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key"
+	>"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384"
+chmod 0644 "$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384"
 mk_sys
 run 0 select --catalog "$CAT" --sysroot "$ROOT" --cpu-fms 806f8
 has "choice: 1.5.25 (joined_files/1.5/tdx_module_1.5.25.blob)" out

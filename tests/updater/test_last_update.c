@@ -70,10 +70,10 @@ static void test_record_totals(void **state)
 	snprintf(path, sizeof(path), "%s/run/tdxup/last-update.json", dir);
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -ENOENT);
 	result(&r, UPDATE_BUSY, 5);
-	assert_int_equal(last_update_record(path, &r, 1000), 0);
+	assert_int_equal(last_update_record(path, &r, 1000, NULL, 0), 0);
 	result(&r, UPDATE_UPDATED, 2);
 	r.kernel_busy = "yes";
-	assert_int_equal(last_update_record(path, &r, 2000), 0);
+	assert_int_equal(last_update_record(path, &r, 2000, NULL, 0), 0);
 	assert_int_equal(read_file(path, &buf, &len), 0);
 	assert_int_equal(len, strlen(RECORD_2000));
 	assert_memory_equal(buf, RECORD_2000, len);
@@ -89,7 +89,7 @@ static void test_record_totals(void **state)
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "not a tdxup last-update record");
 	result(&r, UPDATE_LOST, 0);
-	assert_int_equal(last_update_record(path, &r, 3000), 0);
+	assert_int_equal(last_update_record(path, &r, 3000, NULL, 0), 0);
 	assert_int_equal(last_update_read(path, &lu, err, sizeof(err)), 0);
 	assert_string_equal(lu.result, "lost");
 	assert_int_equal(lu.busy_rejections_total, 0);
@@ -99,6 +99,61 @@ static void test_record_totals(void **state)
 	assert_int_equal(rmdir(path), 0);
 	snprintf(path, sizeof(path), "%s/run", dir);
 	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * The record is never written through a symlink or into a FIFO: refused,
+ * named, the symlink's target untouched; its directory is made exactly
+ * 0755 whatever the umask.
+ */
+static void test_record_refuses(void **state)
+{
+	char dir[] = "/tmp/tdxup-lu-XXXXXX", path[PATH_MAX], victim[PATH_MAX], run[PATH_MAX];
+	char err[PATH_MAX + 128], want[PATH_MAX + 128];
+	struct update_result r;
+	struct stat st;
+	uint8_t *buf;
+	size_t len;
+	mode_t mask;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run/tdxup/last-update.json", dir);
+	snprintf(run, sizeof(run), "%s/run/tdxup", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	assert_int_equal(write_file(victim, (const uint8_t *)"precious\n", 9), 0);
+	mask = umask(077);
+	result(&r, UPDATE_UPDATED, 0);
+	assert_int_equal(last_update_record(path, &r, 1000, err, sizeof(err)), 0);
+	umask(mask);
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	unlink(path);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(last_update_record(path, &r, 2000, err, sizeof(err)), -ELOOP);
+	snprintf(want, sizeof(want), "%s: is a symlink, refused (not followed, not replaced)",
+		 path);
+	assert_string_equal(err, want);
+	assert_int_equal(read_file(victim, &buf, &len), 0);
+	assert_int_equal(len, 9);
+	assert_memory_equal(buf, "precious\n", 9);
+	free(buf);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(last_update_record(path, &r, 2000, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file, refused", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	unlink(victim);
+	assert_int_equal(rmdir(run), 0);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	assert_int_equal(rmdir(run), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -152,6 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_record_totals),
+		cmocka_unit_test(test_record_refuses),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_nfd),
 	};

@@ -283,7 +283,7 @@ static void test_check_single(void **state)
 			 SELECT_UNTRUSTED_KEY);
 	/* The refusal names the risk and suggests no override. */
 	assert_string_equal(reason, "signing key abababab... is not one this host trusts (Intel's, "
-			    "or one declared in /etc/tdxup/trusted-keys.d/ of the target): "
+			    "or one declared in /etc/tdxup/trusted-keys.d/*.sha384 of the target): "
 			    "P-SEAMLDR would judge it only after shutting the module down, and a "
 			    "refusal there loses every TD");
 	assert_null(strstr(reason, "--"));

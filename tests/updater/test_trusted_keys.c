@@ -21,16 +21,53 @@
 
 static char root[64], dir[128];
 
+static void path_of(char *path, size_t size, const char *name)
+{
+	snprintf(path, size, "%s/%s", dir, name);
+}
+
+/* A key list as root would write it: root's (we run as root), 0644. */
 static void put(const char *name, const char *text)
 {
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	path_of(path, sizeof(path), name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+static void gone(const char *name)
+{
+	char path[256];
+
+	path_of(path, sizeof(path), name);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* Loading refuses with exactly want. */
+static void refused_msg(const char *want)
+{
+	struct trusted_keys tk = { .nr = 0 };
+	char err[512] = "";
+
+	assert_int_equal(trusted_keys_load(dir, &tk, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
+/* ... with "DIR/NAME: why", or "DIR: why" when name is NULL. */
+static void refused(const char *name, const char *why)
+{
+	char want[512];
+
+	if (name)
+		snprintf(want, sizeof(want), "%s/%s: %s", dir, name, why);
+	else
+		snprintf(want, sizeof(want), "%s: %s", dir, why);
+	refused_msg(want);
 }
 
 static int setup(void **state)
@@ -72,10 +109,16 @@ static void test_load(void **state)
 	assert_int_equal(trusted_keys_load("/nonexistent/tdxup", &tk, err, sizeof(err)), 0);
 	assert_int_equal(tk.nr, 0);
 
-	put("a-test-key", "# the emulator's test key\n\n  " HASH_A "  \n");
-	put("b-other", HASH_B "\n");
-	put(".hidden", "garbage\n");
-	put("c-backup~", "garbage\n");
+	put("a-test-key.sha384", "# the emulator's test key\n\n  " HASH_A "  \n");
+	put("b-other.sha384", HASH_B "\n");
+	/* Never key lists: only NAME.sha384 is read. */
+	put(".hidden.sha384", "garbage\n");
+	put("c-backup.sha384~", "garbage\n");
+	put("README", "# garbage: prose, not hashes\n" "garbage\n");
+	put("x.sha384.dpkg-old", HASH_B "\n");
+	put("x.sha384.dpkg-dist", "garbage\n");
+	put("vendor", HASH_B "\n");
+	put(".sha384", "garbage\n");
 	assert_int_equal(trusted_keys_load(dir, &tk, err, sizeof(err)), 0);
 	assert_int_equal(tk.nr, 2);
 	assert_int_equal(tk.hash[0][0], 0x50);
@@ -84,27 +127,78 @@ static void test_load(void **state)
 	assert_int_equal(tk.hash[1][47], 0xff);
 }
 
+static void test_names(void **state)
+{
+	assert_true(trusted_keys_name("vendor.sha384"));
+	assert_true(trusted_keys_name("a.b.sha384"));
+	assert_false(trusted_keys_name(".sha384"));
+	assert_false(trusted_keys_name(".vendor.sha384"));
+	assert_false(trusted_keys_name("vendor.sha384~"));
+	assert_false(trusted_keys_name("vendor.sha384.dpkg-old"));
+	assert_false(trusted_keys_name("vendor.sha384.dpkg-dist"));
+	assert_false(trusted_keys_name("README"));
+	assert_false(trusted_keys_name("vendor.SHA384"));
+	assert_false(trusted_keys_name(""));
+}
+
 static void test_refusals(void **state)
 {
-	struct trusted_keys tk = { .nr = 0 };
-	char err[512], want[512], path[256];
+	char path[256];
 
-	put("d-short", HASH_A "\nabcd\n");
-	assert_int_equal(trusted_keys_load(dir, &tk, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "%s/d-short:2: not a key hash (96 hex digits: the SHA-384 "
-		 "of the sigstruct modulus)", dir);
-	assert_string_equal(err, want);
-	snprintf(path, sizeof(path), "%s/d-short", dir);
-	unlink(path);
+	put("d-short.sha384", HASH_A "\nabcd\n");
+	refused("d-short.sha384:2", "not a key hash (96 hex digits: the SHA-384 of the sigstruct "
+		"modulus)");
+	gone("d-short.sha384");
 
 	/* A FIFO is refused, not waited on. */
-	snprintf(path, sizeof(path), "%s/e-fifo", dir);
+	path_of(path, sizeof(path), "e-fifo.sha384");
 	assert_int_equal(mkfifo(path, 0600), 0);
-	tk.nr = 0;
-	assert_int_equal(trusted_keys_load(dir, &tk, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "%s: not a regular file", path);
-	assert_string_equal(err, want);
-	unlink(path);
+	refused("e-fifo.sha384", "not a regular file, refused");
+	gone("e-fifo.sha384");
+}
+
+/* What only root could have written, or nothing (fsafe's rules). */
+static void test_strict_modes(void **state)
+{
+	char path[512], tdxup[128];
+
+	if (geteuid() != 0)
+		skip();
+	put("a.sha384", HASH_A "\n");
+
+	/* A key list reached through a symlink: never followed. */
+	path_of(path, sizeof(path), "evil.sha384");
+	assert_int_equal(symlink("a.sha384", path), 0);
+	refused(NULL, "evil.sha384 is a symlink, refused");
+	gone("evil.sha384");
+
+	/* Another user's key list, or one others may write. */
+	path_of(path, sizeof(path), "a.sha384");
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	refused("a.sha384", "owned by uid 65534, not by root, refused");
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0664), 0);
+	refused("a.sha384", "mode 0664 grants more than 0755, refused");
+	assert_int_equal(chmod(path, 0644), 0);
+
+	/* The directory: group- or world-writable, another user's, a symlink. */
+	assert_int_equal(chmod(dir, 0775), 0);
+	refused(NULL, "writable by its group (mode 0775), refused");
+	assert_int_equal(chmod(dir, 01777), 0);
+	refused(NULL, "writable by others (mode 1777), refused");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	refused(NULL, "owned by uid 65534, not by root, refused");
+	assert_int_equal(chown(dir, 0, 0), 0);
+
+	/* A parent others may write: they could swap the directory. */
+	snprintf(tdxup, sizeof(tdxup), "%s/etc/tdxup", root);
+	assert_int_equal(chmod(tdxup, 0777), 0);
+	snprintf(path, sizeof(path), "%s: writable by others (mode 0777): someone else could "
+		 "replace what is below it", tdxup);
+	refused_msg(path);
+	assert_int_equal(chmod(tdxup, 0755), 0);
+	gone("a.sha384");
 }
 
 int main(void)
@@ -112,7 +206,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_strict_modes),
 	};
 
 	return cmocka_run_group_tests_name("updater/trusted_keys", tests, setup, teardown);

@@ -201,11 +201,13 @@ static int make_parent(const char *path, struct fsafe_err *err)
 
 static int open_dir(const char *path, struct fsafe_err *err)
 {
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;
-	if (errno == ELOOP)
+	/* O_DIRECTORY on a symlink says ENOTDIR, O_NOFOLLOW alone ELOOP. */
+	if (errno == ELOOP || (errno == ENOTDIR && !lstat(path, &st) && S_ISLNK(st.st_mode)))
 		return fail(err, -ELOOP, path, "is a symlink, refused");
 	if (errno == ENOTDIR)
 		return fail(err, -ENOTDIR, path, "not a directory, refused");

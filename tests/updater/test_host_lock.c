@@ -195,7 +195,7 @@ static void test_planted_files(void **state)
 		char msg[HOST_LOCK_HOLDER_LEN] = "";
 
 		assert_int_equal(host_lock_take(path, "x", &fd, msg, sizeof(msg)), -ELOOP);
-		snprintf(why, sizeof(why), "%s: link.lock is a symlink, refused", locks);
+		snprintf(why, sizeof(why), "%s/link.lock: is a symlink, refused", locks);
 		assert_string_equal(msg, why);
 		assert_int_equal(host_lock_probe(path, msg, sizeof(msg)), -ELOOP);
 		snprintf(why, sizeof(why), "%s: is a symlink, refused", path);

@@ -196,10 +196,11 @@ echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
 # 7.2 as merged cannot refuse; a VMM that declares leases makes it safe.
 run 3 update "$IMG" --sysroot "$ROOT" --dry-run
 has "the kernel 7.2.0 cannot refuse an update during a TD build" err
-mkdir -p "$ROOT/etc/tdxup/lease.d" && echo libvirt >"$ROOT/etc/tdxup/lease.d/libvirt"
+# (libvirt's declaration counts only with its hook loaded: test_vmm_active.sh.)
+mkdir -p "$ROOT/etc/tdxup/lease.d" && echo qemu-wrapper >"$ROOT/etc/tdxup/lease.d/qemu-wrapper"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
 has '"decision": "hold"' out
-rm "$ROOT/etc/tdxup/lease.d/libvirt"
+rm "$ROOT/etc/tdxup/lease.d/qemu-wrapper"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --json
 has '"image_format": "0x200"' out
 has '"image_format_reason": "kernel 7.2.0 takes 0x200"' out

@@ -9,9 +9,9 @@
 
 /*
  * Wait until the QEMU whose QMP socket is `sock` has built its machine:
- * query-status answers a status that QEMU reaches only after
- * machine-init-done, where KVM_TDX_FINALIZE_VM runs (qmp_status_built();
- * "preconfig" is asked again). Returns 0 then, 1 if process `pid` (0: not
+ * query-status answers the status of a built machine (qmp_status_built();
+ * "preconfig" is asked again) and query-kvm, refused until machine
+ * initialization (and so KVM_TDX_FINALIZE_VM) has completed, succeeds. Returns 0 then, 1 if process `pid` (0: not
  * watched) exits first, -ETIMEDOUT after timeout_us (UINT64_MAX: none),
  * -EPROTO for an error reply, -EBADMSG for a reply that is not QMP, -errno.
  */

@@ -1,28 +1,35 @@
 // SPDX-License-Identifier: MIT
 /*
- * The QEMU wrapper's readiness test (contrib/qemu/tdxup-qemu-wrapper): the
- * answer to query-status over QMP, read, not merely received.
+ * The QEMU wrapper's readiness test (contrib/qemu/tdxup-qemu-wrapper): QMP
+ * answers that can only come once QEMU's machine is built, read, not merely
+ * received.
  *
  * QMP's greeting can come from the monitor thread before the machine
  * exists, and a non-OOB command is dispatched by the main loop. Without
  * -preconfig the main loop is entered only after machine-init-done, where
  * QEMU's TDX code runs KVM_TDX_FINALIZE_VM; with -preconfig it runs *before*
- * the machine is created, and query-status then answers "preconfig". So the
- * status itself is what counts (QEMU's RunState, qapi/run-state.json):
+ * the machine is created. Two answers together prove the machine built:
  *
- *   built       prelaunch (after machine init, -S), running, paused,
- *               suspended, debug, watchdog, guest-panicked, io-error,
- *               internal-error, shutdown (-no-shutdown), postmigrate,
- *               finish-migrate, save-vm: the machine exists and the guest
- *               can run or has run, so the TD was finalized
- *   not yet     preconfig (no machine yet); inmigrate, restore-vm, colo (the
- *               machine's state is being loaded: a TD arriving that way is
- *               finalized when its import completes, not at machine init);
- *               any name this list does not know (a newer QEMU: waiting is
- *               safe, ending early is the bug)
+ * 1. query-status's "status" (QEMU's RunState, qapi/run-state.json) is one
+ *    of a built machine:
+ *      built     prelaunch (-S), running, paused, suspended, debug,
+ *                watchdog, guest-panicked, io-error, internal-error,
+ *                shutdown (-no-shutdown), postmigrate, finish-migrate,
+ *                save-vm: the guest can run or has run
+ *      not yet   preconfig (QEMU before 6.0 in -preconfig); inmigrate,
+ *                restore-vm, colo (the machine's state is being loaded: a TD
+ *                arriving that way is finalized when its import completes,
+ *                not at machine init); any name not in this list (a newer
+ *                QEMU: waiting is safe, ending early is the bug)
+ * 2. query-kvm succeeds. QEMU 6.0 and later answer "prelaunch" during
+ *    -preconfig too (measured with Debian's QEMU 7.2), but refuse every
+ *    command not marked allow-preconfig ("permitted only after machine
+ *    initialization has completed") until x-exit-preconfig has built the
+ *    machine and run the machine-init-done notifiers. query-kvm is such a
+ *    command, harmless, and present in every QEMU.
  *
- * A status that is not yet "built" is asked again every QMP_POLL_MS: QEMU
- * sends no event when x-exit-preconfig builds the machine.
+ * Until both hold, both are asked again every QMP_POLL_MS: QEMU sends no
+ * event when x-exit-preconfig builds the machine.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -196,6 +203,16 @@ static int ask_status(struct qmp_conn *c)
 	st = json_string_value(json_object_get(r, "status"));
 	ret = !st ? -EBADMSG : qmp_status_built(st) ? 0 : 2;
 	json_decref(r);
+	if (ret)
+		return ret;
+	/* Refused before machine initialization has completed (-preconfig). */
+	ret = send_cmd(c, "{\"execute\": \"query-kvm\"}\n");
+	if (!ret)
+		ret = read_reply(c, &r);
+	if (ret == -EPROTO)
+		return 2;
+	if (!ret)
+		json_decref(r);
 	return ret;
 }
 

@@ -20,7 +20,40 @@ export TDXUP TDXUP_SYSROOT=$ROOT TDXUP_LEASE_TIMEOUT=30s
 
 td_xml() { printf "<domain type='kvm'><name>%s</name><launchSecurity type='tdx'/></domain>\n" "$1"; }
 plain_xml() { printf "<domain type='kvm'><name>%s</name></domain>\n" "$1"; }
-hook() { "$HOOK" "$@"; }
+# The hook as libvirt runs it: from hooks/qemu.d/, by its path there, with
+# the domain's XML on stdin and "-" as the fourth argument.
+QEMU_D=$TMP/etc/libvirt/hooks/qemu.d
+install -D -m 0755 "$HOOK" "$QEMU_D/tdxup"
+hook() { "$QEMU_D/tdxup" "$@"; }
+# A domain XML as libvirt passes it to `prepare begin` (the live
+# definition: id, uuid, devices, a TDX launchSecurity with children).
+libvirt_xml() { # NAME LAUNCH-SECURITY-TYPE
+	cat <<XML
+<domain type='kvm' id='7'>
+  <name>$1</name>
+  <uuid>5f0c6f1e-3a43-4bb6-9d0a-2f6a5c1f0e11</uuid>
+  <memory unit='KiB'>4194304</memory>
+  <vcpu placement='static'>4</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-8.2'>hvm</type>
+    <loader type='rom' readonly='yes'>/usr/share/ovmf/OVMF.inteltdx.fd</loader>
+  </os>
+  <features><acpi/><apic/><ioapic driver='qemu'/></features>
+  <cpu mode='host-passthrough' check='none' migratable='off'/>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='/var/lib/libvirt/images/$1.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+  </devices>
+  <launchSecurity type="$2">
+    <policy>0x10000000</policy>
+  </launchSecurity>
+</domain>
+XML
+}
 
 # ids: the build ids in flight, sorted, space-separated.
 ids() {
@@ -51,6 +84,16 @@ plain_xml web | TDXUP=/nonexistent hook web release end - || fail "plain release
 rc=0
 td_xml td0 | TDXUP=/nonexistent hook td0 prepare begin - 2>/dev/null || rc=$?
 [ "$rc" -ne 0 ] || fail "a TD started without its lease"
+
+# The full XML libvirt passes: a TD (double-quoted type, children) takes
+# the lease; an SEV guest does not touch tdxup.
+libvirt_xml real-td tdx | hook real-td prepare begin - || fail "prepare real-td failed"
+[ "$(ids)" = "libvirt-real-td" ] || fail "a libvirt TD XML took no lease: '$(ids)'"
+libvirt_xml real-td tdx | hook real-td started begin - || fail "started real-td failed"
+libvirt_xml real-td tdx | hook real-td release end - || fail "release real-td failed"
+[ "$(ids)" = "" ] || fail "after release real-td: '$(ids)'"
+libvirt_xml sev-vm sev | TDXUP=/nonexistent hook sev-vm prepare begin - || fail "an SEV guest failed"
+[ "$(ids)" = "" ] || fail "an SEV guest took a lease: '$(ids)'"
 
 # prepare: the build is in flight; the hook's process is gone (libvirt waits for it).
 td_xml td1 | hook td1 prepare begin - || fail "prepare td1 failed"

@@ -46,6 +46,7 @@ has "  none declared (etc/tdxup/lease.d/ is empty)" out
 
 # Declared, hook not installed: not protecting, auto still refuses.
 run 0 lease participate libvirt --sysroot "$ROOT"
+has "tdxup: lease participate: libvirt is declared but NOT protecting yet: no hook at $HOOK" err
 upd 3
 has "tdxup: build leases: libvirt: declared, NOT protecting: no hook at $HOOK" err
 has "update refused: the kernel 7.2.0 cannot refuse" err

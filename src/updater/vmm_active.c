@@ -211,10 +211,15 @@ static void judge_libvirt(const char *sysroot, struct vmm_state *v)
 		 "(%s)", d.comm, d.pid, started, when);
 }
 
-static void judge(const char *name, void *ctx)
+struct judge_ctx {
+	struct vmm_states *s;
+	const char *sysroot;
+};
+
+static void judge(const char *name, void *arg)
 {
-	struct vmm_states *s = ((void **)ctx)[0];
-	const char *sysroot = ((void **)ctx)[1];
+	struct judge_ctx *ctx = arg;
+	struct vmm_states *s = ctx->s;
 	struct vmm_state *v;
 
 	if (s->nr++ >= VMM_MAX)
@@ -222,7 +227,7 @@ static void judge(const char *name, void *ctx)
 	v = &s->vmm[s->nr - 1];
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	if (!strcmp(name, "libvirt")) {
-		judge_libvirt(sysroot, v);
+		judge_libvirt(ctx->sysroot, v);
 	} else {
 		v->protecting = true;
 		snprintf(v->why, sizeof(v->why), !strcmp(name, "qemu-wrapper") ?
@@ -235,10 +240,10 @@ static void judge(const char *name, void *ctx)
 
 int vmm_states_read(const char *sysroot, struct vmm_states *s, struct lease_err *e)
 {
-	const void *ctx[2] = { s, sysroot };
+	struct judge_ctx ctx = { s, sysroot };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = lease_participating(sysroot, judge, (void *)ctx, e);
+	ret = lease_participating(sysroot, judge, &ctx, e);
 	return ret < 0 ? ret : 0;
 }

@@ -236,7 +236,8 @@ done
 # under the sysroot. The group: tdxup-lease if the package made it, else an
 # unused gid (nothing needs its name). gate is 0660 here, not the 0640 the
 # packaging gives it: this tree's builders still open it O_RDWR|O_CREAT.
-gid=$(getent group tdxup-lease | cut -d: -f3) || gid=64999
+gid=$(getent group tdxup-lease | cut -d: -f3)
+[ -n "$gid" ] || gid=64999
 chmod 0755 "$TMP"
 L=$ROOT/run/tdxup/lease
 rm -rf "$L"

@@ -277,7 +277,7 @@ Q=$TMP/qemu
 mkdir -m 0777 "$Q"
 # qmp SOCK CMD...: a QMP session on our own monitor; prints each reply's return.
 qmp() {
-	python3 - "$@" <<'PY'
+	timeout 60 python3 - "$@" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])

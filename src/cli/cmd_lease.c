@@ -17,6 +17,7 @@
 #include "cli/cmd_lease.h"
 #include "tdxup/duration.h"
 #include "tdxup/lease.h"
+#include "tdxup/vmm_active.h"
 
 #define BEGIN_TIMEOUT_US	(5ULL * 60 * 1000000)	/* an update takes seconds to minutes */
 #define END_TIMEOUT_US		(10ULL * 1000000)
@@ -45,14 +46,19 @@ static void lease_usage(FILE *f)
 		"  end          the build is finalized: end it (also when not in flight); waits\n"
 		"               up to --timeout (10s) for the holder to go. --after-qmp: first\n"
 		"               wait, without limit, until the QEMU at SOCKET answers\n"
-		"               query-status (its machine, hence the TD, is finalized) or\n"
+		"               query-status with a status of a built machine (prelaunch,\n"
+		"               running, paused, ...; preconfig and inmigrate are asked\n"
+		"               again) and query-kvm (refused during -preconfig), or\n"
 		"               process PID exits (contrib/qemu/tdxup-qemu-wrapper)\n"
 		"  list         whether an updater holds, and the builds in flight (--json:\n"
 		"               dir, held, holder_pid, builds [{id, pid, since, holder, desc}])\n"
 		"  hold         hold builds: new ones wait, those in flight are waited for up to\n"
 		"               --timeout (60s); then run CMD and release. On timeout the builds\n"
 		"               in flight are listed, CMD does not run\n"
-		"  participate  declare that VMM NAME takes leases (SYSROOT/%2$s/NAME)\n"
+		"  participate  declare that VMM NAME takes leases (SYSROOT/%2$s/NAME); for\n"
+		"               libvirt, install the hook in /etc/libvirt/hooks/qemu.d/ and\n"
+		"               restart libvirtd/virtqemud: until then it does not count\n"
+		"               (`status` says which VMMs protect)\n"
 		"  withdraw     remove that declaration\n"
 		"\n"
 		"  WHERE is --dir DIR (the lease directory) or --sysroot DIR\n"
@@ -433,6 +439,24 @@ static int lease_hold_run(const struct cli_cmd *cmd, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * A declaration is made before the hook runs: say at once what is still
+ * missing (libvirt: the hook, or a daemon started after it), so that the
+ * operator does not take the declaration for protection.
+ */
+static void note_inactive(const char *sysroot, const char *name)
+{
+	static struct vmm_states s;
+	struct lease_err e;
+
+	if (vmm_states_read(sysroot, &s, &e))
+		return;
+	for (size_t i = 0; i < s.nr && i < VMM_MAX; i++)
+		if (!strcmp(s.vmm[i].name, name) && !s.vmm[i].protecting)
+			fprintf(stderr, "%s: lease participate: %s is declared but NOT protecting "
+				"yet: %s\n", cli_prog, name, s.vmm[i].why);
+}
+
 static int lease_decl(const struct cli_cmd *cmd, int argc, char **argv, bool add)
 {
 	struct lease_opts o = { 0 };
@@ -454,6 +478,8 @@ static int lease_decl(const struct cli_cmd *cmd, int argc, char **argv, bool add
 		cli_err("lease %s: %s", sub, e.msg);
 		return CLI_FAIL;
 	}
+	if (add)
+		note_inactive(o.sysroot ? o.sysroot : "/", argv[optind]);
 	return CLI_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/status_fleet.h"
 #include "cli/target.h"
+#include "cli/vmm_report.h"
 #include "tdxup/status.h"
 
 enum {
@@ -30,13 +31,18 @@ static void status_usage(FILE *f)
 		"class/firmware/tdx_module); the v5-v7 legacy paths (tdx_host/seamldr/,\n"
 		"seamldr_upload) when those are missing.\n"
 		"P-SEAMLDR version and updates left are root-only files.\n"
+		"Then the VMMs declared to take build leases, and whether each really does\n"
+		"now: libvirt only once its daemon was started after the hook was installed\n"
+		"(docs/lease.md).\n"
 		"\n"
 		CLI_TARGET_HELP
 		"  --json         machine-readable: module_version, seamldr_version,\n"
 		"                 num_remaining_updates, update_available, reason (when not\n"
 		"                 available), upload_status, upload_open (loading reads 1;\n"
 		"                 null: unreadable), last_error (null: unreadable),\n"
-		"                 kernel_release (null: unreadable)\n"
+		"                 kernel_release (null: unreadable), vmms: the VMMs declared\n"
+		"                 in etc/tdxup/lease.d/ [{name, protecting, why}] (null:\n"
+		"                 unreadable)\n"
 		"  --textfile DIR write DIR/tdxup.prom for node_exporter's textfile collector\n"
 		"                 (a temporary file in DIR, fsync, rename): module and\n"
 		"                 P-SEAMLDR versions (info), updates left, tdxup_tdx_module_up\n"
@@ -73,6 +79,28 @@ static const char *errtext(int err, char *buf, size_t len)
 	return buf;
 }
 
+/* The declared VMMs; NULL (printed as unreadable) if lease.d/ cannot be read. */
+static const struct vmm_states *read_vmms(const struct cli_target *ct, struct vmm_states *s)
+{
+	struct lease_err e = { "" };
+
+	if (vmm_states_read(ct->t.dir[0] ? ct->t.dir : "/", s, &e)) {
+		cli_err("status: build lease declarations: %s", e.msg);
+		return NULL;
+	}
+	return s;
+}
+
+static void print_vmms(const struct cli_target *ct)
+{
+	struct vmm_states s;
+
+	if (!read_vmms(ct, &s))
+		return;
+	printf("build leases:\n");
+	cli_print_vmms(stdout, "  ", &s);
+}
+
 static void print_text(const struct tdx_sysfs_state *st, const struct cli_target *ct)
 {
 	const char *root = ct->t.sysfs;
@@ -97,8 +125,10 @@ static void print_text(const struct tdx_sysfs_state *st, const struct cli_target
 		printf("runtime update:     available\n");
 	else
 		printf("runtime update:     not available: %s\n", st->reason);
-	if (!st->fw_name)
+	if (!st->fw_name) {
+		print_vmms(ct);
 		return;
+	}
 	printf("upload status:      %s\n", st->status_err ? errtext(st->status_err, e, sizeof(e)) :
 	       st->upload_status);
 	if (st->loading)
@@ -110,6 +140,7 @@ static void print_text(const struct tdx_sysfs_state *st, const struct cli_target
 		       "(not readable while an upload runs)" : errtext(st->error_err, e, sizeof(e)));
 	else
 		printf("last error:         %s\n", st->last_error[0] ? st->last_error : "none");
+	print_vmms(ct);
 }
 
 static json_t *opt_version(int err, const struct tdx_version *v)
@@ -142,6 +173,12 @@ static int print_json(const struct tdx_sysfs_state *st, const struct cli_target 
 			    st->error_err ? json_null() : json_string(st->last_error));
 	json_object_set_new(o, "kernel_release",
 			    ct->release[0] ? json_string(ct->release) : json_null());
+	{
+		struct vmm_states s;
+
+		json_object_set_new(o, "vmms", read_vmms(ct, &s) ? cli_json_vmms(&s) :
+				    json_null());
+	}
 	return cli_json_print(o);
 }
 

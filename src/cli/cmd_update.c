@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_update_signals.h"
 #include "cli/target.h"
+#include "cli/vmm_report.h"
 #include "tdxup/catalog.h"
 #include "tdxup/hold_policy.h"
 #include "tdxup/host_lock.h"
@@ -184,6 +185,7 @@ struct update_args {
 	enum hold_mode hold_mode;
 	enum kernel_busy kernel_busy;
 	struct hold_decision hold;
+	struct vmm_states vmms;			/* declared VMMs, judged */
 	char lease_dir[PATH_MAX];
 	uint8_t keys[MAX_TRUSTED][48];		/* --trust-key-hash: forced */
 	struct trusted_keys declared;		/* the target's trusted-keys.d */
@@ -448,6 +450,7 @@ static int print_json(const struct update_args *a, const struct update_result *r
 		"held", r->held_builds,
 		"waited_ms", (json_int_t)r->hold_wait_ms,
 		"builds_waited", (json_int_t)r->builds_waited));
+	json_object_set_new(json_object_get(o, "hold_builds"), "vmms", cli_json_vmms(&a->vmms));
 	return cli_json_print(o);
 }
 
@@ -456,14 +459,22 @@ static int hold_setup(struct update_args *a)
 {
 	const char *root = a->ct.t.dir[0] ? a->ct.t.dir : "/";
 	struct lease_err e = { "" };
-	int participants;
+	int ret;
 
-	participants = lease_participating(root, NULL, NULL, &e);
-	if (participants < 0) {
+	ret = vmm_states_read(root, &a->vmms, &e);
+	if (ret < 0) {
 		cli_err("update: build lease declarations: %s", e.msg);
 		return UPDATE_EXIT_REFUSED;
 	}
-	hold_decide(a->hold_mode, a->kernel_busy, a->ct.release, participants, &a->hold);
+	/* A declaration whose hook is not loaded yet protects nothing. */
+	if (!a->json && a->vmms.nr) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%s: build leases: ", cli_prog);
+		cli_print_vmms(stderr, prefix, &a->vmms);
+	}
+	hold_decide(a->hold_mode, a->kernel_busy, a->ct.release, (int)a->vmms.nr_protecting,
+		    &a->hold);
 	/* A decision may rest on the operator's word: say whose word it is. */
 	if (a->kernel_busy != KERNEL_BUSY_UNKNOWN)
 		a->o.kernel_busy = kernel_busy_name(a->kernel_busy);

@@ -4,7 +4,10 @@
 # phase with the domain XML on stdin, and contrib/qemu/tdxup-qemu-wrapper
 # around a fake QEMU: the lease entries appear and vanish, a concurrent
 # `tdxup lease hold` waits for the build in flight and holds the next
-# prepare until it releases. Waits are bounded polls for a condition.
+# prepare until it releases; the wrapper ends the lease only on a status of
+# a built machine (never preconfig), also as a VMM user in the lease group,
+# and with the real qemu-system-x86_64 (TCG, -preconfig) when installed.
+# Waits are bounded polls for a condition.
 set -euo pipefail
 
 . "$(dirname "$0")/../cli/lib.bash"
@@ -17,7 +20,40 @@ export TDXUP TDXUP_SYSROOT=$ROOT TDXUP_LEASE_TIMEOUT=30s
 
 td_xml() { printf "<domain type='kvm'><name>%s</name><launchSecurity type='tdx'/></domain>\n" "$1"; }
 plain_xml() { printf "<domain type='kvm'><name>%s</name></domain>\n" "$1"; }
-hook() { "$HOOK" "$@"; }
+# The hook as libvirt runs it: from hooks/qemu.d/, by its path there, with
+# the domain's XML on stdin and "-" as the fourth argument.
+QEMU_D=$TMP/etc/libvirt/hooks/qemu.d
+install -D -m 0755 "$HOOK" "$QEMU_D/tdxup"
+hook() { "$QEMU_D/tdxup" "$@"; }
+# A domain XML as libvirt passes it to `prepare begin` (the live
+# definition: id, uuid, devices, a TDX launchSecurity with children).
+libvirt_xml() { # NAME LAUNCH-SECURITY-TYPE
+	cat <<XML
+<domain type='kvm' id='7'>
+  <name>$1</name>
+  <uuid>5f0c6f1e-3a43-4bb6-9d0a-2f6a5c1f0e11</uuid>
+  <memory unit='KiB'>4194304</memory>
+  <vcpu placement='static'>4</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-8.2'>hvm</type>
+    <loader type='rom' readonly='yes'>/usr/share/ovmf/OVMF.inteltdx.fd</loader>
+  </os>
+  <features><acpi/><apic/><ioapic driver='qemu'/></features>
+  <cpu mode='host-passthrough' check='none' migratable='off'/>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='/var/lib/libvirt/images/$1.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+  </devices>
+  <launchSecurity type="$2">
+    <policy>0x10000000</policy>
+  </launchSecurity>
+</domain>
+XML
+}
 
 # ids: the build ids in flight, sorted, space-separated.
 ids() {
@@ -48,6 +84,16 @@ plain_xml web | TDXUP=/nonexistent hook web release end - || fail "plain release
 rc=0
 td_xml td0 | TDXUP=/nonexistent hook td0 prepare begin - 2>/dev/null || rc=$?
 [ "$rc" -ne 0 ] || fail "a TD started without its lease"
+
+# The full XML libvirt passes: a TD (double-quoted type, children) takes
+# the lease; an SEV guest does not touch tdxup.
+libvirt_xml real-td tdx | hook real-td prepare begin - || fail "prepare real-td failed"
+[ "$(ids)" = "libvirt-real-td" ] || fail "a libvirt TD XML took no lease: '$(ids)'"
+libvirt_xml real-td tdx | hook real-td started begin - || fail "started real-td failed"
+libvirt_xml real-td tdx | hook real-td release end - || fail "release real-td failed"
+[ "$(ids)" = "" ] || fail "after release real-td: '$(ids)'"
+libvirt_xml sev-vm sev | TDXUP=/nonexistent hook sev-vm prepare begin - || fail "an SEV guest failed"
+[ "$(ids)" = "" ] || fail "an SEV guest took a lease: '$(ids)'"
 
 # prepare: the build is in flight; the hook's process is gone (libvirt waits for it).
 td_xml td1 | hook td1 prepare begin - || fail "prepare td1 failed"
@@ -125,4 +171,146 @@ touch "$FAKE_QEMU_DIR/init"
 until_ok ids_are ""
 touch "$FAKE_QEMU_DIR/quit"
 wait "$wpid" || fail "the fake QEMU failed"
+ls /tmp/tdxup-qmp.* >/dev/null 2>&1 && fail "the wrapper left its QMP directory: $(ls -d /tmp/tdxup-qmp.*)"
+
+# answered STATUS N: the fake QEMU has answered STATUS at least N times.
+answered() { [ -e "$FAKE_QEMU_DIR/answers" ] && [ "$(grep -cx "$1" "$FAKE_QEMU_DIR/answers")" -ge "$2" ]; }
+# fake_reset: a fresh fake QEMU directory.
+fake_reset() { rm -rf "$FAKE_QEMU_DIR"; mkdir -p "$FAKE_QEMU_DIR"; chmod 0777 "$FAKE_QEMU_DIR"; }
+
+# -preconfig: QEMU answers before its machine exists. The watcher has read
+# "preconfig" twice and the lease is still in flight; it ends once the
+# status is one of a built machine.
+fake_reset
+touch "$FAKE_QEMU_DIR/preconfig" "$FAKE_QEMU_DIR/init"
+"$WRAPPER" -preconfig &
+wpid=$!
+until_ok answered preconfig 2
+[ "$(ids)" = "qemu-$wpid" ] || fail "the lease ended on preconfig: '$(ids)'"
+rm "$FAKE_QEMU_DIR/preconfig"
+until_ok ids_are ""
+answered running 1 || fail "ended without a running answer: $(cat "$FAKE_QEMU_DIR/answers")"
+touch "$FAKE_QEMU_DIR/quit"
+wait "$wpid" || fail "the fake QEMU failed"
+
+# QEMU 6.0 and later say "prelaunch" during -preconfig too; query-kvm,
+# refused until the machine is built, keeps the lease.
+fake_reset
+touch "$FAKE_QEMU_DIR/preconfig" "$FAKE_QEMU_DIR/init"
+FAKE_QEMU_PRECONFIG_STATUS=prelaunch "$WRAPPER" -preconfig -S &
+wpid=$!
+until_ok answered prelaunch 2
+[ "$(ids)" = "qemu-$wpid" ] || fail "the lease ended on a -preconfig prelaunch: '$(ids)'"
+rm "$FAKE_QEMU_DIR/preconfig"
+until_ok ids_are ""
+touch "$FAKE_QEMU_DIR/quit"
+wait "$wpid" || fail "the fake QEMU failed"
+
+# A status that is not one of a built machine (an incoming migration, a
+# name this tdxup does not know) never ends it; QEMU's exit does.
+for st in inmigrate restore-vm x-new-state; do
+	fake_reset
+	touch "$FAKE_QEMU_DIR/init"
+	FAKE_QEMU_STATUS=$st "$WRAPPER" &
+	wpid=$!
+	until_ok answered "$st" 2
+	[ "$(ids)" = "qemu-$wpid" ] || fail "the lease ended on $st: '$(ids)'"
+	touch "$FAKE_QEMU_DIR/quit"
+	wait "$wpid" || fail "the fake QEMU failed"
+	until_ok ids_are ""
+done
+# prelaunch (-S) and paused are built machines.
+for st in prelaunch paused; do
+	fake_reset
+	touch "$FAKE_QEMU_DIR/init"
+	FAKE_QEMU_STATUS=$st "$WRAPPER" -S &
+	wpid=$!
+	until_ok answered "$st" 1
+	until_ok ids_are ""
+	touch "$FAKE_QEMU_DIR/quit"
+	wait "$wpid" || fail "the fake QEMU failed"
+done
+
+# ---- as a VMM user: nobody, in the lease group, nothing else ----
+# The lease directory as tmpfiles.d makes it (dist/usr/lib/tmpfiles.d/tdxup.conf),
+# under the sysroot. The group: tdxup-lease if the package made it, else an
+# unused gid (nothing needs its name). gate is 0660 here, not the 0640 the
+# packaging gives it: this tree's builders still open it O_RDWR|O_CREAT.
+gid=$(getent group tdxup-lease | cut -d: -f3)
+[ -n "$gid" ] || gid=64999
+chmod 0755 "$TMP"
+L=$ROOT/run/tdxup/lease
+rm -rf "$L"
+install -d -m 0755 -o root -g root "$ROOT/run/tdxup"
+install -d -m 0750 -o root -g "$gid" "$L"
+install -d -m 1770 -o root -g "$gid" "$L/builds"
+install -m 0600 -o root -g root /dev/null "$L/updater"
+install -m 0660 -o root -g "$gid" /dev/null "$L/gate"
+# Arrays, not functions: `CMD &` of a function would fork a subshell, and
+# the wrapper's pid (the lease's id) would not be $!.
+as_vmm=(setpriv --reuid nobody --regid nogroup --groups "$gid" --inh-caps=-all)
+as_other=(setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all)
+
+fake_reset
+"${as_vmm[@]}" env TMPDIR=/tmp "$WRAPPER" -machine q35 &
+wpid=$!
+until_ok test -e "$FAKE_QEMU_DIR/pid"
+[ "$(ids)" = "qemu-$wpid" ] || fail "as a VMM user: no lease during init: '$(ids)'"
+owner=$(stat -c %U "$L/builds/qemu-$wpid")
+[ "$owner" = nobody ] || fail "the entry belongs to $owner"
+touch "$FAKE_QEMU_DIR/init"
+until_ok ids_are ""
+touch "$FAKE_QEMU_DIR/quit"
+wait "$wpid" || fail "the fake QEMU (as a VMM user) failed"
+# Not in the group: no lease, so QEMU never starts.
+fake_reset
+rc=0
+"${as_other[@]}" "$WRAPPER" -machine q35 2>"$TMP/other.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "a user outside the lease group ran QEMU"
+[ ! -e "$FAKE_QEMU_DIR/pid" ] || fail "QEMU started without the lease"
+grep -q "Permission denied" "$TMP/other.err" || fail "outside the group: $(cat "$TMP/other.err")"
+
+# ---- the real QEMU (TCG: no TDX needed) as that VMM user, with -preconfig ----
+QEMU_BIN=$(command -v qemu-system-x86_64) || { echo "PASS (no qemu-system-x86_64: real QEMU part skipped)"; exit 0; }
+unset TDXUP_QEMU FAKE_QEMU_DIR
+Q=$TMP/qemu
+mkdir -m 0777 "$Q"
+# qmp SOCK CMD...: a QMP session on our own monitor; prints each reply's return.
+qmp() {
+	timeout 60 python3 - "$@" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rwb")
+json.loads(f.readline())
+for cmd in ["qmp_capabilities"] + sys.argv[2:]:
+    f.write(json.dumps({"execute": cmd}).encode() + b"\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            break
+    if cmd != "qmp_capabilities":
+        print(json.dumps(r.get("return", r)))
+PY
+}
+"${as_vmm[@]}" env TDXUP_QEMU="$QEMU_BIN" "$WRAPPER" -machine q35 -accel tcg -nodefaults -display none \
+	-m 32 -S -preconfig -qmp "unix:$Q/mon.sock,server=on,wait=off" >"$Q/out" 2>&1 &
+wpid=$!
+until_ok test -S "$Q/mon.sock"
+# Before the machine exists, query-kvm is refused (and query-status says
+# "prelaunch" on QEMU 6.0 and later, "preconfig" before); the watcher's
+# socket is connected (it asks).
+qmp "$Q/mon.sock" query-kvm | grep -q "permitted only after machine initialization" ||
+	fail "QEMU -preconfig answered query-kvm"
+connected() { [ "$(grep -c "tdxup-qmp.*/qmp-qemu-$wpid.sock" /proc/net/unix)" -ge 2 ]; }
+until_ok connected
+qmp "$Q/mon.sock" query-status >/dev/null
+[ "$(ids)" = "qemu-$wpid" ] || fail "real QEMU: the lease ended in preconfig: '$(ids)'"
+[ "$(stat -c %U "$L/builds/qemu-$wpid")" = nobody ] || fail "real QEMU: entry not the VMM user's"
+qmp "$Q/mon.sock" x-exit-preconfig >/dev/null
+until_ok ids_are ""
+[ "$(qmp "$Q/mon.sock" query-status | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = prelaunch ] ||
+	fail "QEMU after x-exit-preconfig is not prelaunch"
+qmp "$Q/mon.sock" quit >/dev/null || true
+wait "$wpid" || fail "real QEMU exited with an error: $(cat "$Q/out")"
 echo "PASS"

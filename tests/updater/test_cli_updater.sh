@@ -267,8 +267,9 @@ has '"why": "whether the kernel 6.12.118 refuses an update during a TD build is 
 echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
 run 3 update "$IMG" --sysroot "$ROOT" --dry-run
 has "whether the kernel 7.2.0 refuses an update during a TD build is not established" err
-# A VMM that declares leases makes it safe, for any release.
-mkdir -p "$ROOT/etc/tdxup/lease.d" && echo libvirt >"$ROOT/etc/tdxup/lease.d/libvirt"
+# A VMM that declares leases makes it safe, for any release (libvirt's
+# declaration counts only with its hook loaded: test_vmm_active.sh).
+mkdir -p "$ROOT/etc/tdxup/lease.d" && echo qemu-wrapper >"$ROOT/etc/tdxup/lease.d/qemu-wrapper"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
 has '"decision": "hold"' out
 echo 6.12.118 >"$ROOT/proc/sys/kernel/osrelease"
@@ -276,7 +277,7 @@ run 0 update "$IMG" --sysroot "$ROOT" --dry-run --json
 has '"decision": "hold"' out
 has '"why": "holding TD builds: 1 VMM(s) on the target take build leases; whether the kernel 6.12.118 refuses an update during a TD build is not established (a release number proves nothing)"' out
 echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
-rm "$ROOT/etc/tdxup/lease.d/libvirt"
+rm "$ROOT/etc/tdxup/lease.d/qemu-wrapper"
 run 0 update "$IMG" --sysroot "$ROOT" --dry-run --hold-builds off --json
 has '"image_format": "0x200"' out
 has '"image_format_reason": "kernel 7.2.0 takes 0x200"' out

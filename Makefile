@@ -2,6 +2,8 @@
 # (every test, plain and under ASan+UBSan and TSan). Both set up a fresh
 # Debian machine first through scripts/install-deps. `make deb` builds and
 # checks the Debian packages (scripts/check-deb; CI runs it after make check).
+# make check's trees treat warnings as errors (TDXUP_WERROR=ON); a plain
+# cmake build does not, since distributions build with their own flags.
 
 JOBS ?= 2
 BUILD ?= build
@@ -9,7 +11,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check check-plain check-asan check-tsan fuzz bench plots deb clean
+.PHONY: all deps build run check check-plain check-asan check-tsan check-builds fuzz bench plots deb clean
 
 all: build
 
@@ -27,27 +29,35 @@ check: deps check-plain check-asan check-tsan
 	@echo "make check: plain, ASan+UBSan and TSan test runs passed"
 
 check-plain:
-	cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B build $(CMAKE_FLAGS) -DTDXUP_WERROR=ON >/dev/null
 	cmake --build build -j$(JOBS)
 	ctest --test-dir build -j$(JOBS) $(CTEST_FLAGS)
 
 check-asan:
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTDXUP_SANITIZE=address >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTDXUP_SANITIZE=address -DTDXUP_WERROR=ON >/dev/null
 	cmake --build build-asan -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan -j$(JOBS) $(CTEST_FLAGS)
 
 check-tsan:
-	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTDXUP_SANITIZE=thread >/dev/null
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTDXUP_SANITIZE=thread \
+		-DTDXUP_WERROR=ON >/dev/null
 	cmake --build build-tsan -j$(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --test-dir build-tsan -j$(JOBS) $(CTEST_FLAGS)
+
+# Compile (no tests) every build type with gcc and clang, -O3 and Debian's
+# hardening flags, warnings as errors (scripts/check-builds; CI runs it).
+# BUILDS: a subset, e.g. BUILDS="gcc-release clang-release".
+BUILDS ?=
+check-builds: deps
+	JOBS=$(JOBS) scripts/check-builds $(BUILDS)
 
 # Every fuzz target with libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS each
 # over a copy of its seed corpora (docs/fuzzing.md); a finding fails.
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DTDXUP_SANITIZE=fuzzer >/dev/null
+		-DTDXUP_SANITIZE=fuzzer -DTDXUP_WERROR=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS) --target fuzz_targets
 	scripts/fuzz-run build-fuzz $(FUZZ_SECONDS)
 
@@ -78,4 +88,4 @@ deb:
 	JOBS=$(JOBS) scripts/check-deb $(CURDIR)/build-deb
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz build-deb
+	rm -rf build build-asan build-tsan build-fuzz build-deb build-check

@@ -11,7 +11,13 @@
 #include "cli/status_fleet.h"
 #include "cli/target.h"
 #include "cli/vmm_report.h"
+#include "tdxup/duration.h"
+#include "tdxup/metrics.h"
 #include "tdxup/status.h"
+
+/* Shorter than a second is no lifetime; beyond a week, labels outlive any timer. */
+#define NFD_EXPIRY_MIN_US	1000000ULL
+#define NFD_EXPIRY_MAX_US	(7ULL * 24 * 3600 * 1000000)
 
 enum {
 	STATUS_EXIT_UNAVAILABLE	= 3,	/* same meaning as update's "refused" */
@@ -22,7 +28,8 @@ static void status_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %1$s status [--sysroot DIR | --sysfs ROOT] [--json]\n"
-		"                    [--textfile DIR [--catalog DIR]] [--nfd-features FILE]\n"
+		"                    [--textfile DIR [--catalog DIR]]\n"
+		"                    [--nfd-features FILE [--nfd-expiry DURATION]]\n"
 		"\n"
 		"Show the TDX module's runtime-update state: module version, P-SEAMLDR\n"
 		"version, updates left, whether a runtime update is possible and why not,\n"
@@ -45,7 +52,8 @@ static void status_usage(FILE *f)
 		"                 unreadable)\n"
 		"  --textfile DIR write DIR/tdxup.prom for node_exporter's textfile collector\n"
 		"                 (a temporary file in DIR, fsync, rename): module and\n"
-		"                 P-SEAMLDR versions (info), updates left, tdxup_tdx_module_up\n"
+		"                 P-SEAMLDR versions (_info labels and a _version number),\n"
+		"                 updates left, tdxup_tdx_module_up\n"
 		"                 (0: version unreadable, e.g. the module lost), the last\n"
 		"                 `update` run's result and time and the device-busy\n"
 		"                 rejections seen (from SYSROOT/run/tdxup/last-update.json,\n"
@@ -55,8 +63,13 @@ static void status_usage(FILE *f)
 		"                 running module\n"
 		"  --nfd-features FILE\n"
 		"                 write FILE (atomically) for Node Feature Discovery's local\n"
-		"                 source: tdx-module-version.full, .major, .minor, .revision\n"
-		"                 (empty when the version is unreadable)\n"
+		"                 source: tdxup.io/tdx-module-version.full, .major, .minor,\n"
+		"                 .revision, with an expiry time (empty when the version is\n"
+		"                 unreadable)\n"
+		"  --nfd-expiry DURATION\n"
+		"                 NFD drops the labels DURATION after the write unless the\n"
+		"                 file is written again (default 15m: three periods of the\n"
+		"                 five-minute metrics timer; 1s to 168h)\n"
 		"With --textfile or --nfd-features nothing is printed unless --json is\n"
 		"given, and the exit status says whether the files were written: 0\n"
 		"written, 1 not (the host's state is in the files).\n"
@@ -191,10 +204,12 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "textfile", required_argument, NULL, 't' },
 		{ "nfd-features", required_argument, NULL, 'n' },
 		{ "catalog", required_argument, NULL, 'c' },
+		{ "nfd-expiry", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct status_fleet sf = { NULL };
+	struct status_fleet sf = { .nfd_expiry_us = METRICS_NFD_EXPIRY_S * 1000000ULL };
+	bool expiry_set = false;
 	struct cli_target ct = { 0 };
 	struct tdx_sysfs_state st;
 	struct sysfs_client c;
@@ -222,6 +237,13 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'c':
 			sf.catalog_dir = optarg;
 			break;
+		case 'e':
+			if (parse_duration_us(optarg, &sf.nfd_expiry_us) ||
+			    sf.nfd_expiry_us < NFD_EXPIRY_MIN_US || sf.nfd_expiry_us > NFD_EXPIRY_MAX_US)
+				return cli_usage_error(cmd, "status: --nfd-expiry: '%s' is not a "
+						       "duration from 1s to 168h", optarg);
+			expiry_set = true;
+			break;
 		case 'h':
 			return cli_help(cmd);
 		default:
@@ -232,6 +254,8 @@ static int status_run(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_usage_error(cmd, "status: unexpected argument '%s'", argv[optind]);
 	if (sf.catalog_dir && !sf.textfile_dir)
 		return cli_usage_error(cmd, "status: --catalog goes with --textfile");
+	if (expiry_set && !sf.nfd_file)
+		return cli_usage_error(cmd, "status: --nfd-expiry goes with --nfd-features");
 	ret = cli_target_setup(cmd, &ct, &c);
 	if (ret)
 		return ret;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/status_fleet.h"
 #include "tdxup/fsafe.h"
@@ -120,7 +121,9 @@ int status_fleet_write(const struct status_fleet *sf, struct cli_target *ct,
 
 	if (sf->textfile_dir)
 		ret = write_textfile(sf, ct, st);
-	if (sf->nfd_file && write_text(sf->nfd_file, metrics_nfd_features(st)))
+	if (sf->nfd_file &&
+	    write_text(sf->nfd_file, metrics_nfd_features(st, time(NULL) +
+							  (time_t)(sf->nfd_expiry_us / 1000000))))
 		ret = CLI_FAIL;
 	return ret;
 }

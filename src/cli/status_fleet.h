@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* `tdxup status --textfile DIR --nfd-features FILE [--catalog DIR]` (docs/fleet.md). */
+/*
+ * `tdxup status --textfile DIR [--catalog DIR] --nfd-features FILE
+ * [--nfd-expiry DURATION]` (docs/fleet.md).
+ */
 #ifndef TDXUP_CLI_STATUS_FLEET_H
 #define TDXUP_CLI_STATUS_FLEET_H
+
+#include <stdint.h>
 
 #include "cli/target.h"
 #include "tdxup/status.h"
@@ -10,6 +15,7 @@ struct status_fleet {
 	const char *textfile_dir;	/* --textfile, or NULL */
 	const char *nfd_file;		/* --nfd-features, or NULL */
 	const char *catalog_dir;	/* --catalog, or NULL */
+	uint64_t nfd_expiry_us;		/* --nfd-expiry: the labels' lifetime */
 };
 
 /*

@@ -2,14 +2,18 @@
 /*
  * Prometheus textfile and NFD feature file (tdxup/metrics.h). Names follow
  * the Prometheus conventions: a tdxup_ prefix, base units (_seconds),
- * _total on counters, versions as labels of an _info gauge whose value is
- * 1, and the last result as one series per possible result (1 for the one
+ * _total on counters and on nothing else, versions as labels of an _info
+ * gauge whose value is 1, and beside it the same version as one number
+ * (_version) that PromQL can compare and aggregate (min() over a fleet is
+ * its oldest module; per-part gauges would mix parts of different hosts),
+ * and the last result as one series per possible result (1 for the one
  * that happened), so an alert on `== 1` never sees a series vanish.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tdxup/metrics.h"
 
@@ -23,13 +27,23 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void info(FILE *f, const char *name, const char *help, const struct tdx_version *v)
+unsigned long long metrics_version_number(const struct tdx_version *v)
+{
+	return (v->major * 100000ULL + v->minor) * 100000ULL + v->update;
+}
+
+/* NAME_info{version,major,minor,update} 1 and NAME_version NUMBER. */
+static void version(FILE *f, const char *name, const char *what, const struct tdx_version *v)
 {
 	char s[TDX_VERSION_STR_LEN];
 
-	head(f, name, "gauge", help);
-	fprintf(f, "%s{version=\"%s\",major=\"%u\",minor=\"%u\",update=\"%u\"} 1\n", name,
+	fprintf(f, "# HELP %s_info %s's version.\n# TYPE %s_info gauge\n", name, what, name);
+	fprintf(f, "%s_info{version=\"%s\",major=\"%u\",minor=\"%u\",update=\"%u\"} 1\n", name,
 		tdx_version_str(v, s), v->major, v->minor, v->update);
+	fprintf(f, "# HELP %s_version %s's version as one number, five digits a part "
+		"(major*1e10 + minor*1e5 + update: 1.5.25 is 10000500025).\n"
+		"# TYPE %s_version gauge\n", name, what, name);
+	fprintf(f, "%s_version %llu\n", name, metrics_version_number(v));
 }
 
 static void host_metrics(FILE *f, const struct tdx_sysfs_state *st)
@@ -41,10 +55,9 @@ static void host_metrics(FILE *f, const struct tdx_sysfs_state *st)
 	     "ENXIO: the module is lost and the TDs with it).");
 	fprintf(f, "tdxup_tdx_module_up %d\n", up);
 	if (up)
-		info(f, "tdxup_tdx_module_info", "The running TDX module's version.",
-		     &st->module);
+		version(f, "tdxup_tdx_module", "The running TDX module", &st->module);
 	if (st && !st->seamldr_err)
-		info(f, "tdxup_seamldr_info", "The P-SEAMLDR's version.", &st->seamldr);
+		version(f, "tdxup_seamldr", "The P-SEAMLDR", &st->seamldr);
 	if (st && !st->remaining_err) {
 		head(f, "tdxup_tdx_module_remaining_updates", "gauge",
 		     "Runtime module updates the P-SEAMLDR still allows (num_remaining_updates).");
@@ -100,19 +113,28 @@ char *metrics_textfile(const struct metrics_input *in)
 	return text;
 }
 
-char *metrics_nfd_features(const struct tdx_sysfs_state *st)
+char *metrics_nfd_features(const struct tdx_sysfs_state *st, time_t expiry)
 {
 	const struct tdx_version *v = st ? &st->module : NULL;
-	char s[TDX_VERSION_STR_LEN], *text = NULL;
+	char s[TDX_VERSION_STR_LEN], when[32], *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct tm tm;
+	FILE *f;
 
+	/* NFD takes RFC 3339; UTC with Z whatever the host's TZ. */
+	if (!gmtime_r(&expiry, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	f = open_memstream(&text, &len);
 	if (!f)
 		return NULL;
+	/* The directive covers the lines after it, so it comes first. */
 	if (st && !st->version_err)
-		fprintf(f, "tdx-module-version.full=%s\ntdx-module-version.major=%u\n"
-			"tdx-module-version.minor=%u\ntdx-module-version.revision=%u\n",
-			tdx_version_str(v, s), v->major, v->minor, v->update);
+		fprintf(f, "# +expiry-time=%s\n"
+			METRICS_NFD_PREFIX "tdx-module-version.full=%s\n"
+			METRICS_NFD_PREFIX "tdx-module-version.major=%u\n"
+			METRICS_NFD_PREFIX "tdx-module-version.minor=%u\n"
+			METRICS_NFD_PREFIX "tdx-module-version.revision=%u\n",
+			when, tdx_version_str(v, s), v->major, v->minor, v->update);
 	if (fclose(f)) {
 		free(text);
 		return NULL;

@@ -135,7 +135,8 @@ static uint32_t encode_fms(unsigned long family, unsigned long model, unsigned l
 
 int cpuinfo_parse_fms(const char *text, uint32_t *fms)
 {
-	unsigned long v[3];
+	/* Set before use (seen[]), but GCC 12 -O3 cannot tell: zeroed for it. */
+	unsigned long v[3] = { 0, 0, 0 };
 	static const char *const keys[3] = { "cpu family", "model", "stepping" };
 	static const unsigned long max[3] = { 0xF + 0xFF, 0xFF, 0xF };
 	bool seen[3] = { false, false, false }, in_first = false;

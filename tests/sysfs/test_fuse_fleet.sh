@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Fleet outputs against `tdxup serve` (docs/fleet.md): `status --textfile`
 # (node_exporter's textfile collector; exact content and `promtool check
-# metrics`) and `--nfd-features` before and after an update that met
+# metrics`) and `--nfd-features` (expiry directive, labels in tdxup.io/,
+# --nfd-expiry) before and after an update that met
 # device-busy, the run's record SYSROOT/run/tdxup/last-update.json, update's
 # "attestation" (the image's, as `image inspect --attestation --json` says),
 # a lost module (tdxup_tdx_module_up 0), no device, and usage errors.
@@ -43,10 +44,16 @@ want_prom() {
 		echo "# HELP tdxup_tdx_module_info The running TDX module's version."
 		echo "# TYPE tdxup_tdx_module_info gauge"
 		echo "tdxup_tdx_module_info{version=\"$1\",major=\"1\",minor=\"5\",update=\"${1##*.}\"} 1"
+		echo "# HELP tdxup_tdx_module_version The running TDX module's version as one number, five digits a part (major*1e10 + minor*1e5 + update: 1.5.25 is 10000500025)."
+		echo "# TYPE tdxup_tdx_module_version gauge"
+		echo "tdxup_tdx_module_version 100005000${1##*.}"
 	fi
 	echo "# HELP tdxup_seamldr_info The P-SEAMLDR's version."
 	echo "# TYPE tdxup_seamldr_info gauge"
 	echo 'tdxup_seamldr_info{version="1.5.01",major="1",minor="5",update="1"} 1'
+	echo "# HELP tdxup_seamldr_version The P-SEAMLDR's version as one number, five digits a part (major*1e10 + minor*1e5 + update: 1.5.25 is 10000500025)."
+	echo "# TYPE tdxup_seamldr_version gauge"
+	echo 'tdxup_seamldr_version 10000500001'
 	echo "# HELP tdxup_tdx_module_remaining_updates Runtime module updates the P-SEAMLDR still allows (num_remaining_updates)."
 	echo "# TYPE tdxup_tdx_module_remaining_updates gauge"
 	echo "tdxup_tdx_module_remaining_updates $2"
@@ -75,20 +82,37 @@ want_prom() {
 	echo "tdxup_last_update_timestamp_seconds $5"
 }
 want_nfd() {
-	printf 'tdx-module-version.full=%s\ntdx-module-version.major=1\n' "$1"
-	printf 'tdx-module-version.minor=5\ntdx-module-version.revision=%s\n' "${1##*.}"
+	printf 'tdxup.io/tdx-module-version.full=%s\ntdxup.io/tdx-module-version.major=1\n' "$1"
+	printf 'tdxup.io/tdx-module-version.minor=5\ntdxup.io/tdx-module-version.revision=%s\n' "${1##*.}"
+}
+# nfd_status LIFETIME_S VERSION STATUS-ARGS...: status writes the feature
+# file; its first line is NFD's expiry directive, LIFETIME_S after the write
+# (UTC, RFC 3339), then the labels of VERSION.
+nfd_status() {
+	local life=$1 ver=$2 t0 t1 first exp
+	shift 2
+	t0=$(date +%s)
+	tx 0 status "$@"
+	t1=$(date +%s)
+	first=$(head -n 1 "$TF/tdx.features")
+	[[ $first =~ ^\#\ \+expiry-time=([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})Z$ ]] ||
+		fail "no expiry directive first: '$first'"
+	exp=$(date -u -d "${BASH_REMATCH[1]}Z" +%s)
+	[ "$exp" -ge $((t0 + life)) ] && [ "$exp" -le $((t1 + life)) ] ||
+		fail "expiry $exp not within [$((t0 + life)), $((t1 + life))]"
+	want_nfd "$ver" >"$TMP/want"
+	tail -n +2 "$TF/tdx.features" >"$TMP/labels"
+	same "$TMP/want" "$TMP/labels" "NFD labels of $ver"
 }
 
 # ---- before: 1.5.24, a newer module in the catalogue, no run recorded ----
 start_server fleet --module 1.5.24 --workload builders=2,pages=64,running=2,gap=50ms,hold=busy
 STATE=$MNT/run/tdxup/last-update.json
-tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
+nfd_status 900 1.5.24 --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
 eq "stdout without --json" "$(cat "$TMP/out")" ""
 want_prom 1.5.24 16 1 >"$TMP/want"
 same "$TMP/want" "$TF/tdxup.prom" "textfile before the update"
 promcheck "$TF/tdxup.prom"
-want_nfd 1.5.24 >"$TMP/want"
-same "$TMP/want" "$TF/tdx.features" "NFD features before the update"
 eq "only the two files (no temporary left)" "$(ls -A "$TF" | tr '\n' ' ')" "tdx.features tdxup.prom "
 [ ! -e "$STATE" ] || fail "a run recorded before any update"
 INODE=$(stat -c %i "$TF/tdxup.prom")
@@ -118,12 +142,13 @@ TS=$(json "$STATE" 'j["timestamp"]')
 [ "$TS" -ge "$T0" ] && [ "$TS" -le "$T1" ] || fail "timestamp $TS not within [$T0, $T1]"
 [ "$BUSY" -ge 1 ] || fail "no device-busy counted"
 
-tx 0 status --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
+nfd_status 900 1.5.25 --sysroot "$MNT" --textfile "$TF" --catalog "$CAT" --nfd-features "$TF/tdx.features"
 want_prom 1.5.25 15 0 updated "$TS" 1 "$BUSY" >"$TMP/want"
 same "$TMP/want" "$TF/tdxup.prom" "textfile after the update"
 promcheck "$TF/tdxup.prom"
-want_nfd 1.5.25 >"$TMP/want"
-same "$TMP/want" "$TF/tdx.features" "NFD features after the update"
+# Another lifetime for a slower producer (e.g. a DaemonSet's loop).
+nfd_status 3600 1.5.25 --sysroot "$MNT" --nfd-features "$TF/tdx.features" --nfd-expiry 1h
+nfd_status 90 1.5.25 --sysroot "$MNT" --nfd-features "$TF/tdx.features" --nfd-expiry 90s
 [ "$(stat -c %i "$TF/tdxup.prom")" != "$INODE" ] || fail "textfile rewritten in place, not renamed"
 
 # A second run: current; the totals go on, the busy count does not grow.
@@ -197,6 +222,14 @@ same "$TMP/want" "$TF/tdxup.prom" "textfile with a damaged record"
 
 # ---- usage and write errors ----
 tx 2 status --sysroot "$TMP/empty" --catalog "$CAT"
+tx 2 status --sysroot "$TMP/empty" --nfd-expiry 1h
+grep -qF "status: --nfd-expiry goes with --nfd-features" "$TMP/err" || fail "no word on --nfd-expiry alone"
+for bad in 0 500ms 169h 1d x; do
+	tx 2 status --sysroot "$TMP/empty" --nfd-features "$TMP/f" --nfd-expiry "$bad"
+	grep -qF "status: --nfd-expiry: '$bad' is not a duration from 1s to 168h" "$TMP/err" ||
+		fail "--nfd-expiry $bad: no named error"
+done
+[ ! -e "$TMP/f" ] || fail "a feature file written despite a usage error"
 tx 1 status --sysroot "$TMP/empty" --textfile "$TMP/nonexistent"
 grep -qxF "tdxup: status: $TMP/nonexistent/tdxup.prom: cannot create a temporary file beside it: No such file or directory" "$TMP/err" ||
 	fail "no write error: $(cat "$TMP/err")"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The update run's record (src/updater/last_update.c), the atomic writer
- * under it, and the NFD feature text (src/updater/metrics.c).
+ * under it, the NFD feature text and the version number of the metrics
+ * (src/updater/metrics.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -187,19 +188,39 @@ static void test_atomic_write(void **state)
 static void test_nfd(void **state)
 {
 	struct tdx_sysfs_state st = { .module = { 1, 5, 6 } };
-	char *t = metrics_nfd_features(&st);
+	/* 2026-01-01T00:15:00Z */
+	char *t = metrics_nfd_features(&st, 1767226500);
 
-	/* full is the kernel's text; the parts are numbers. */
-	assert_string_equal(t, "tdx-module-version.full=1.5.06\ntdx-module-version.major=1\n"
-			    "tdx-module-version.minor=5\ntdx-module-version.revision=6\n");
+	/* The directive first (it covers the lines after it); full is the
+	 * kernel's text, the parts are numbers; the project's namespace. */
+	assert_string_equal(t, "# +expiry-time=2026-01-01T00:15:00Z\n"
+			    "tdxup.io/tdx-module-version.full=1.5.06\n"
+			    "tdxup.io/tdx-module-version.major=1\n"
+			    "tdxup.io/tdx-module-version.minor=5\n"
+			    "tdxup.io/tdx-module-version.revision=6\n");
 	free(t);
 	st.version_err = -ENXIO;
-	t = metrics_nfd_features(&st);
+	t = metrics_nfd_features(&st, 1767226500);
 	assert_string_equal(t, "");
 	free(t);
-	t = metrics_nfd_features(NULL);
+	t = metrics_nfd_features(NULL, 1767226500);
 	assert_string_equal(t, "");
 	free(t);
+}
+
+/* One number a version, ordered as the versions are, exact in a float64. */
+static void test_version_number(void **state)
+{
+	const struct tdx_version a = { 1, 5, 25 }, b = { 1, 6, 0 }, c = { 1, 5, 65535 },
+				 max = { 65535, 65535, 65535 };
+
+	assert_int_equal(metrics_version_number(&a), 10000500025ULL);
+	assert_int_equal(metrics_version_number(&b), 10000600000ULL);
+	assert_true(metrics_version_number(&c) < metrics_version_number(&b));
+	assert_int_equal(metrics_version_number(&max), 655356553565535ULL);
+	assert_true(metrics_version_number(&max) < (1ULL << 53));
+	assert_true((unsigned long long)(double)metrics_version_number(&max) ==
+		    metrics_version_number(&max));
 }
 
 int main(void)
@@ -210,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_record_refuses),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_nfd),
+		cmocka_unit_test(test_version_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

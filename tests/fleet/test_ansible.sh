@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: MIT
 # The Ansible collection (ansible/ansible_collections/tdxup/tdx) against five
 # emulated hosts on this machine, each a `tdxup serve --detach` mount, driven
-# by Debian's ansible-core over the local connection: check mode changes
-# nothing; a rollout updates every host, batch by batch; a rerun changes
-# nothing; a module lost in the second batch stops the rollout there; a host
-# busy past its deadline fails its batch and halts the rollout.
+# by Debian's ansible-core over the local connection: the modules run with
+# the Python that Ansible discovers, or ansible_python_interpreter; check mode
+# changes nothing and diff mode shows the versions; a rollout updates every
+# host, batch by batch; a rerun changes nothing; the role refuses a bad
+# argument before its first task; a module lost in the second batch stops the
+# rollout there; a host busy past its deadline fails its batch and halts the
+# rollout. Facts are not injected as variables: the role reads ansible_facts.
 set -euo pipefail
 
 TDXUP=${1:?usage: $0 path/to/tdxup}
@@ -16,12 +19,14 @@ SRC=$(realpath "$(dirname "$0")/../..")
 command -v ansible-playbook >/dev/null || skip "ansible-playbook not installed (ansible-core)"
 fuse_usable
 
-# Ansible writes nothing outside $TMP, needs no network, and says UTF-8.
+# Ansible writes nothing outside $TMP, needs no network, and says UTF-8. The
+# interpreter is Ansible's own choice (interpreter_python auto), as on a fleet.
 export LC_ALL=C.UTF-8 ANSIBLE_HOME=$TMP/ansible-home ANSIBLE_LOCAL_TEMP=$TMP/ansible-tmp \
 	ANSIBLE_REMOTE_TEMP=$TMP/ansible-tmp ANSIBLE_COLLECTIONS_PATH=$SRC/ansible \
 	ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_GATHERING=explicit \
-	ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_FORKS=5 \
+	ANSIBLE_INJECT_FACT_VARS=False ANSIBLE_FORKS=5 \
 	ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_LOCALHOST_WARNING=0
+unset ANSIBLE_PYTHON_INTERPRETER
 
 CAT=$TMP/cat
 make_catalog "$CAT" 1.5.24 1.5.25
@@ -93,27 +98,76 @@ versions() {
 	echo "${out% }"
 }
 played() { grep -qF -- "$1" "$TMP/play" || { cat "$TMP/play" >&2; fail "play output lacks: $1"; }; }
+not_played() { ! grep -qF -- "$1" "$TMP/play" || { cat "$TMP/play" >&2; fail "play output has: $1"; }; }
+# count_lines LINE: how many lines of the play output are exactly LINE
+count_lines() { grep -cxF -- "$1" "$TMP/play" || true; }
+
+# facts_on HOST [ANSIBLE ARGS]: tdxup_facts on HOST as an ad-hoc command; its
+# one-line result in $TMP/adhoc
+facts_on() {
+	local h=$1 rc=0
+	shift
+	timeout 120 ansible "$h" -i "$INV" -o -m tdxup.tdx.tdxup_facts \
+		-a "sysroot=$TMP/$FLEET-$h/mnt tdxup=$TDXUP" "$@" >"$TMP/adhoc" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$TMP/adhoc" >&2; fail "ansible $h tdxup_facts $* exited $rc"; }
+}
+# adhoc_json EXPR: a Python expression on the ad-hoc result r
+adhoc_json() {
+	sed -n 's/^[^ ]* | SUCCESS => //p' "$TMP/adhoc" |
+		/usr/bin/python3 -c "import json, sys; r = json.load(sys.stdin); print($1)"
+}
+
+# ---- the interpreter: Ansible's discovery, or ansible_python_interpreter -----
+fleet good
+# Discovery on a Debian host picks /usr/bin/python3, whatever python3 PATH has.
+facts_on h1
+eq "discovered interpreter" "$(adhoc_json 'r["ansible_facts"]["discovered_interpreter_python"]')" \
+	/usr/bin/python3
+eq "module_version via discovery" "$(adhoc_json 'r["ansible_facts"]["tdxup"]["module_version"]')" 1.5.24
+# An interpreter the inventory names runs the module (ansible-core sets it
+# only for a #!/usr/bin/python shebang).
+cat >"$TMP/python-logged" <<EOF
+#!/bin/sh
+echo "python-logged ran" >>"$TMP/interp.log"
+exec /usr/bin/python3 "\$@"
+EOF
+chmod +x "$TMP/python-logged"
+facts_on h1 -e "ansible_python_interpreter=$TMP/python-logged"
+eq "runs of ansible_python_interpreter" "$(grep -c '^python-logged ran$' "$TMP/interp.log" 2>/dev/null)" 1
+eq "module_version via the named interpreter" \
+	"$(adhoc_json 'r["ansible_facts"]["tdxup"]["module_version"]')" 1.5.24
 
 # ---- (a) check mode, then the rollout, then (d) a rerun ----------------------
-fleet good
-play 0 --check
+# Diff mode: each host's module version, before and after.
+play 0 --check --diff
 for h in "${HOSTS[@]}"; do recap_has $h changed=1 failed=0; done
 eq "versions after --check" "$(versions)" "h1=1.5.24 h2=1.5.24 h3=1.5.24 h4=1.5.24 h5=1.5.24"
 # Batches [1, 10%, 100%] of five hosts: h1, then h2, then h3-h5.
 eq "batches" "$(grep -c '^PLAY \[Roll out a TDX module' "$TMP/play")" 3
+eq "diffs before, --check" "$(count_lines "-module_version: 1.5.24")" 5
+eq "diffs after, --check" "$(count_lines "+module_version: 1.5.25")" 5
 
-play 0
+play 0 --diff
 for h in "${HOSTS[@]}"; do recap_has $h changed=1 failed=0 rescued=0; done
 eq "versions after the rollout" "$(versions)" "h1=1.5.25 h2=1.5.25 h3=1.5.25 h4=1.5.25 h5=1.5.25"
 eq "updates left on h1" "$("$TDXUP" status --sysroot "$TMP/good-h1/mnt" --json |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["num_remaining_updates"])')" 15
+	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["num_remaining_updates"])')" 15
+eq "diffs before" "$(count_lines "-module_version: 1.5.24")" 5
+eq "diffs after" "$(count_lines "+module_version: 1.5.25")" 5
 
-play 0
+play 0 --diff
 for h in "${HOSTS[@]}"; do recap_has $h changed=0 failed=0; done
+eq "diffs of a rerun" "$(grep -c '^[-+]module_version' "$TMP/play" || true)" 0
 play 0 --check
 for h in "${HOSTS[@]}"; do recap_has $h changed=0 failed=0; done
 eq "versions after reruns" "$(versions)" "h1=1.5.25 h2=1.5.25 h3=1.5.25 h4=1.5.25 h5=1.5.25"
 stop_fleet
+
+# ---- the role's argument spec: a bad choice fails before the first task ------
+play 2 --limit h1 -e tdxup_hold_builds=maybe
+recap_has h1 ok=0 changed=0 failed=1
+played "value of tdxup_hold_builds must be one of: auto, on, off, got: maybe"
+not_played "Gate before | read the host's TDX status"
 
 # ---- (b) module lost on h2: the rollout stops in its batch -------------------
 fleet lost --fault sys-update

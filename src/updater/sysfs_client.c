@@ -5,7 +5,8 @@
  * backend over its in-process tree (emu/sysfs/client_tree.c) through the
  * same ops; nothing here knows of it. Each call opens, does one operation
  * and closes, as a shell script would: sysfs text attributes are read and
- * written whole per open, so no state is worth keeping across calls.
+ * written whole per open, so no state is worth keeping across calls. The
+ * one exception is the upload's data, written on one open (write_stream).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -163,6 +164,43 @@ static ssize_t posix_write(struct sysfs_client *c, const char *path, const void 
 	return ret ? ret : n;
 }
 
+static int posix_write_stream(struct sysfs_client *c, const char *path, const void *buf,
+			      size_t count, size_t chunk)
+{
+	char full[PATH_MAX];
+	size_t off = 0;
+	ssize_t n;
+	int fd, ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	fd = open_attr(full, O_WRONLY);
+	if (fd == -EINVAL)
+		return -EXDEV;
+	if (fd < 0)
+		return fd;
+	if (!on_sysfs(fd)) {
+		close(fd);
+		return -EXDEV;
+	}
+	while (!ret && off < count) {
+		n = pwrite(fd, (const char *)buf + off, count - off < chunk ? count - off : chunk,
+			   (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else if (!n)
+			ret = -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) && !ret && errno != EINTR)
+		ret = -errno;
+	return ret;
+}
+
 static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
 		      struct sysfs_client_stat *st)
 {
@@ -222,6 +260,7 @@ int sysfs_client_init_posix(struct sysfs_client *c, const char *root)
 		c->root[--len] = '\0';
 	c->read = posix_read;
 	c->write = posix_write;
+	c->write_stream = posix_write_stream;
 	c->stat = posix_stat;
 	c->readlink = posix_readlink;
 	sysfs_client_set_default_clock(c);

@@ -9,7 +9,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_FLAGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check check-plain check-asan check-tsan fuzz bench plots deb clean
+.PHONY: all deps build run check check-plain check-asan check-tsan check-kernel fuzz bench plots \
+	deb clean
 
 all: build
 
@@ -42,6 +43,14 @@ check-tsan:
 	cmake --build build-tsan -j$(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --test-dir build-tsan -j$(JOBS) $(CTEST_FLAGS)
+
+# The updater and the emulator against Linux's own fw_upload core, in a
+# User-Mode Linux kernel from Debian's linux-source-6.12 with a small patch
+# to lib/test_firmware.c (docs/kernel-conformance.md). The kernel is built
+# once into build-kernel/ (about 9 minutes on two idle cores) and reused
+# while the patch and config are unchanged; each run boots it once.
+check-kernel: build
+	JOBS=$(JOBS) scripts/check-kernel $(BUILD)
 
 # Every fuzz target with libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS each
 # over a copy of its seed corpora (docs/fuzzing.md); a finding fails.

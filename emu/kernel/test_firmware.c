@@ -53,13 +53,14 @@ struct test_firmware {
 
 /*
  * The error names the driver recognises: lib/test_firmware.c keeps its own
- * copy of the core's table, which predates firmware-invalid, so that one
- * cannot be injected.
+ * copy of the core's table, and on 6.12 (Debian 12's linux-source-6.12,
+ * make check-kernel) that copy has firmware-invalid too: it is injected
+ * like the others.
  */
 static const enum fw_upload_err injectable[] = {
 	FW_UPLOAD_ERR_HW_ERROR, FW_UPLOAD_ERR_TIMEOUT, FW_UPLOAD_ERR_CANCELED,
 	FW_UPLOAD_ERR_BUSY, FW_UPLOAD_ERR_INVALID_SIZE, FW_UPLOAD_ERR_RW_ERROR,
-	FW_UPLOAD_ERR_WEAROUT,
+	FW_UPLOAD_ERR_WEAROUT, FW_UPLOAD_ERR_FW_INVALID,
 };
 
 static const char *const inject_progs[] = { "preparing:", "transferring:", "programming:" };

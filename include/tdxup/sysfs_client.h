@@ -40,6 +40,14 @@ struct sysfs_client {
 	/* One write() of count bytes at off: bytes written (maybe short) or -errno. */
 	ssize_t (*write)(struct sysfs_client *c, const char *path, const void *buf,
 			 size_t count, uint64_t off);
+	/*
+	 * Optional (NULL: write() chunk by chunk): count bytes from offset 0 on
+	 * one open, at most chunk per write(), following short writes: 0 or
+	 * -errno. The real fw_upload core takes at most a page per write(), so
+	 * one open per chunk would be one open per page.
+	 */
+	int (*write_stream)(struct sysfs_client *c, const char *path, const void *buf,
+			    size_t count, size_t chunk);
 	/* stat (follow true) or lstat: 0 or -errno. */
 	int (*stat)(struct sysfs_client *c, const char *path, bool follow,
 		    struct sysfs_client_stat *st);

@@ -76,7 +76,8 @@ static void status_usage(FILE *f)
 		"\n"
 		"exit status: 0 a runtime update is possible; 1 no tdx_host device (the\n"
 		"message says whether DIR/sys is empty or lacks it); 2 usage; 3 a runtime\n"
-		"update is not possible (the reason is printed); 6 the module is lost\n"
+		"update is not possible now (the reason is printed; an upload in\n"
+		"progress or left open is one); 6 the module is lost\n"
 		"(version gives ENXIO: TDs are gone, reboot)\n",
 		cli_prog);
 }

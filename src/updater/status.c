@@ -125,6 +125,14 @@ static void decide(struct tdx_sysfs_state *st)
 	else if (!st->remaining)
 		snprintf(st->reason, len, "no updates left: num_remaining_updates is 0 "
 			 "(P-SEAMLDR's limit until the next reboot)");
+	/* An update now would be refused: the device is someone's (upload.c). */
+	else if (!st->status_err && strcmp(st->upload_status, "idle"))
+		snprintf(st->reason, len, "an upload is in progress (status %.31s): "
+			 "wait until it is idle", st->upload_status);
+	else if (st->loading)
+		snprintf(st->reason, len, "an upload is open (loading reads 1): another "
+			 "writer's, or one a killed updater left; `tdxup update --cancel-stale` "
+			 "cancels it if no one else is updating this host");
 	else
 		st->update_available = true;
 	if (st->update_available)

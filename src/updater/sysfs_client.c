@@ -5,7 +5,8 @@
  * backend over its in-process tree (emu/sysfs/client_tree.c) through the
  * same ops; nothing here knows of it. Each call opens, does one operation
  * and closes, as a shell script would: sysfs text attributes are read and
- * written whole per open, so no state is worth keeping across calls.
+ * written whole per open, so no state is worth keeping across calls. The
+ * one exception is the upload's data, written on one open (write_stream).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -155,6 +156,39 @@ static ssize_t direct_write(const char *full, const void *buf, size_t count, uin
 	return ret ? ret : n;
 }
 
+/* The whole image on one open of data, chunk bytes (at most) per write(). */
+static ssize_t direct_write_stream(const char *full, const void *buf, size_t count, size_t chunk)
+{
+	size_t off = 0;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open_attr(full, O_WRONLY);
+	if (fd == -EINVAL)
+		return -EXDEV;
+	if (fd < 0)
+		return fd;
+	if (!on_sysfs(fd)) {
+		close(fd);
+		return -EXDEV;
+	}
+	while (!ret && off < count) {
+		n = pwrite(fd, (const char *)buf + off, count - off < chunk ? count - off : chunk,
+			   (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else if (!n)
+			ret = -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) && !ret && errno != EINTR)
+		ret = -errno;
+	return ret;
+}
+
 static int direct_stat(const char *full, bool follow, struct sysfs_client_stat *st)
 {
 	struct stat sb;
@@ -200,7 +234,7 @@ static ssize_t direct_readlink(const char *full, char *buf, size_t size)
  * could not exit; a child is not waited for. The price is a fork per
  * call, small beside a FUSE round trip (--chunk sizes writes).
  */
-enum io_kind { IO_READ, IO_WRITE, IO_STAT, IO_READLINK };
+enum io_kind { IO_READ, IO_WRITE, IO_STREAM, IO_STAT, IO_READLINK };
 
 struct io_call {
 	enum io_kind kind;
@@ -210,6 +244,7 @@ struct io_call {
 	const void *wbuf;		/* write */
 	size_t count;
 	uint64_t off;
+	size_t chunk;			/* stream */
 	bool follow;			/* stat */
 	struct sysfs_client_stat *st;
 };
@@ -226,6 +261,8 @@ static ssize_t io_direct(struct io_call *io)
 		return direct_read(io->full, io->buf, io->size);
 	case IO_WRITE:
 		return direct_write(io->full, io->wbuf, io->count, io->off);
+	case IO_STREAM:
+		return direct_write_stream(io->full, io->wbuf, io->count, io->chunk);
 	case IO_STAT:
 		return direct_stat(io->full, io->follow, io->st);
 	case IO_READLINK:
@@ -379,6 +416,21 @@ static ssize_t posix_write(struct sysfs_client *c, const char *path, const void 
 	return bounded(c, &io);
 }
 
+/* One bound for the whole stream: a page per write() is many FUSE round trips, not many calls. */
+static int posix_write_stream(struct sysfs_client *c, const char *path, const void *buf,
+			      size_t count, size_t chunk)
+{
+	struct io_call io = { .kind = IO_STREAM, .wbuf = buf, .count = count, .chunk = chunk };
+	char full[PATH_MAX];
+	int ret;
+
+	ret = posix_path(c, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	io.full = full;
+	return (int)bounded(c, &io);
+}
+
 static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
 		      struct sysfs_client_stat *st)
 {
@@ -424,6 +476,7 @@ int sysfs_client_init_posix(struct sysfs_client *c, const char *root)
 		c->root[--len] = '\0';
 	c->read = posix_read;
 	c->write = posix_write;
+	c->write_stream = posix_write_stream;
 	c->stat = posix_stat;
 	c->readlink = posix_readlink;
 	c->io_timeout_us = SYSFS_CLIENT_DEFAULT_IO_TIMEOUT_US;

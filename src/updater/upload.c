@@ -79,7 +79,11 @@ static bool guard(struct upd *u, enum update_guard g)
 	return u->stop_why != NULL;
 }
 
-/* data takes any offset and may take less than asked (a page per write on sysfs). */
+/*
+ * data takes any offset and may take less than asked: the real core takes
+ * at most a page per write(). One open for the whole image where the
+ * backend can (nothing in the protocol ties a write to its open).
+ */
 static int write_data(struct upd *u)
 {
 	size_t off = 0, chunk = u->o->chunk ? u->o->chunk : UPDATE_DEFAULT_CHUNK;
@@ -87,6 +91,8 @@ static int write_data(struct upd *u)
 	ssize_t n;
 
 	fw_path(u, "data", path, sizeof(path));
+	if (u->c->write_stream)
+		return u->c->write_stream(u->c, path, u->sent, u->sent_len, chunk);
 	while (off < u->sent_len) {
 		size_t count = u->sent_len - off < chunk ? u->sent_len - off : chunk;
 

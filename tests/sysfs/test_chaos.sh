@@ -63,12 +63,14 @@ next_update() {
 # said PATTERN: the next update's stdout (its result) or stderr (progress, refusals).
 said() { grep -q "$1" "$TMP/n.out" "$TMP/n.err" || fail "next update: no '$1': $(cat "$TMP/n.out" "$TMP/n.err")"; }
 
-# host_ok VERSION: status and version answer, and `tdxup status` agrees.
+# host_ok VERSION [RC]: status and version answer, and `tdxup status` agrees
+# (exit RC, 0 unless given: 3 while an upload is left open).
 host_ok() {
+	local rc=0
 	until_ok "status idle" grep -qx idle "$FW/status"
 	eq "version" "$(cat "$DEV/version")" "$1"
-	"$TDXUP" status --sysroot "$MNT" >"$TMP/st.out" 2>"$TMP/st.err" ||
-		fail "tdxup status: $(cat "$TMP/st.err")"
+	"$TDXUP" status --sysroot "$MNT" >"$TMP/st.out" 2>"$TMP/st.err" || rc=$?
+	[ "$rc" -eq "${2:-0}" ] || fail "tdxup status exited $rc: $(cat "$TMP/st.out" "$TMP/st.err")"
 	grep -q "^module version:     $1\$" "$TMP/st.out" || fail "status: $(cat "$TMP/st.out")"
 }
 
@@ -127,7 +129,9 @@ kill9 "$UPID"
 got=$(wc -c <"$FW/data")
 [ "$got" -gt 0 ] && [ "$got" -lt "$SIZE" ] || fail "data holds $got of $SIZE bytes"
 eq "data after the kill, a multiple of the chunk" "$((got % 16))" 0
-host_ok 1.5.24
+host_ok 1.5.24 3
+grep -q "^runtime update:     not available: an upload is open (loading reads 1)" "$TMP/st.out" ||
+	fail "status does not name the open upload: $(cat "$TMP/st.out")"
 eq "loading after the kill" "$(cat "$FW/loading")" 1
 grep -q "^upload open:        yes (loading reads 1)" "$TMP/st.out" ||
 	fail "status does not report the open upload: $(cat "$TMP/st.out")"

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The kernel's firmware-upload selftest behaviours (kernel.md 11) against
 # `serve --test-firmware`, through the mount with shell tools only: register
-# fw1..fw3; cancel in preparing, transferring and programming; eighteen
-# injected errors; an oversized image; three data round trips read back with
+# fw1..fw3; cancel in preparing, transferring and programming; twenty-one
+# injected errors (firmware-invalid too: 6.12's driver injects it); an oversized image; three data round trips read back with
 # upload_read; unregister. Run twice: in this mount namespace, then in a
 # private one (unshare -m), where the mount is invisible to the rest of the
 # machine; a refused unshare skips only that second run (exit 77 after the
@@ -109,10 +109,10 @@ selftest() {
 		expect_error fw1 "$st:user-abort"
 	done
 
-	# injected errors x18
+	# injected errors x21
 	for st in preparing transferring programming; do
 		for err in hw-error timeout device-busy invalid-file-size read-write-error \
-			flash-wearout; do
+			flash-wearout firmware-invalid; do
 			inject fw1 "$st" "$err"
 			await_status fw1 idle
 			expect_error fw1 "$st:$err"

@@ -48,6 +48,17 @@ for k in '"module_version": "1.5.24"' '"seamldr_version": "1.5.01"' \
 done
 grep -q '"reason"' "$TMP/out" && fail "reason given although available"
 
+# An upload in progress, or one left open, is named: an update now would be refused.
+echo transferring >"$DEV/firmware/tdx_module/status"
+run 3 status --sysfs "$SYS"
+has "runtime update:     not available: an upload is in progress (status transferring)" out
+echo idle >"$DEV/firmware/tdx_module/status"
+echo 1 >"$DEV/firmware/tdx_module/loading"
+run 3 status --sysfs "$SYS" --json
+has '"reason": "an upload is open (loading reads 1)' out
+has '"upload_open": true' out
+: >"$DEV/firmware/tdx_module/loading"
+
 echo 0 >"$DEV/num_remaining_updates"
 run 3 status --sysfs "$SYS" --json
 has '"reason": "no updates left: num_remaining_updates is 0' out

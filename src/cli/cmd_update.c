@@ -88,7 +88,8 @@ static void update_usage(FILE *f)
 		"  --timeout DURATION     wait at most this for status to return to idle (10m)\n"
 		"  --io-timeout DURATION  give up on one sysfs read or write after this (30s):\n"
 		"                         a stopped FUSE server must not hang the update. The\n"
-		"                         wait for idle after loading=0 stays --timeout's\n"
+		"                         wait for idle after loading=0 stays --timeout's.\n"
+		"                         0: unbounded, each call in this process (to trace)\n"
 		"  --chunk BYTES          bytes per write() to data, 1..1048576 (65536), all\n"
 		"                         on one open of data. The kernel takes any offset\n"
 		"                         but at most a page (4096 bytes) per write(); the\n"
@@ -182,7 +183,8 @@ struct update_args {
 	struct cli_target ct;
 	char no_device[256];
 	bool json, seed_set, hold_timeout_set;
-	uint64_t io_timeout_us;			/* --io-timeout; 0: the client's default */
+	uint64_t io_timeout_us;			/* --io-timeout; 0: unbounded, in-process */
+	bool io_timeout_set;
 	const char *ensure;			/* --ensure X.Y.Z|latest */
 	enum hold_mode hold_mode;
 	enum kernel_busy kernel_busy;
@@ -213,8 +215,9 @@ static int take_value(const struct cli_cmd *cmd, int opt, const char *arg, struc
 			return cli_usage_error(cmd, "update: --timeout: bad duration '%s'", arg);
 		return 0;
 	case 'I':
-		if (parse_duration_us(arg, &a->io_timeout_us) || !a->io_timeout_us)
+		if (parse_duration_us(arg, &a->io_timeout_us))
 			return cli_usage_error(cmd, "update: --io-timeout: bad duration '%s'", arg);
+		a->io_timeout_set = true;
 		return 0;
 	case 'S':
 		if (cli_parse_u64(arg, &o->seed))
@@ -551,7 +554,7 @@ static int update_cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = cli_target_setup(cmd, &a->ct, c);
 	if (ret)
 		goto out;
-	if (a->io_timeout_us)
+	if (a->io_timeout_set)
 		c->io_timeout_us = a->io_timeout_us;
 	ret = target_facts(a);
 	if (ret)

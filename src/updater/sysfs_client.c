@@ -387,77 +387,58 @@ static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 	return h.ret;
 }
 
-static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
+/* PATH under the client's root, then the call, bounded. */
+static ssize_t posix_call(struct sysfs_client *c, const char *path, struct io_call *io)
 {
-	struct io_call io = { .kind = IO_READ, .buf = buf, .size = size };
 	char full[PATH_MAX];
 	int ret;
 
-	if (!size)
+	if ((io->kind == IO_READ || io->kind == IO_READLINK) && !io->size)
 		return -EINVAL;
 	ret = posix_path(c, path, full, sizeof(full));
 	if (ret)
 		return ret;
-	io.full = full;
-	return bounded(c, &io);
+	io->full = full;
+	return bounded(c, io);
+}
+
+static ssize_t posix_read(struct sysfs_client *c, const char *path, char *buf, size_t size)
+{
+	struct io_call io = { .kind = IO_READ, .buf = buf, .size = size };
+
+	return posix_call(c, path, &io);
 }
 
 static ssize_t posix_write(struct sysfs_client *c, const char *path, const void *buf,
 			   size_t count, uint64_t off)
 {
 	struct io_call io = { .kind = IO_WRITE, .wbuf = buf, .count = count, .off = off };
-	char full[PATH_MAX];
-	int ret;
 
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
-	io.full = full;
-	return bounded(c, &io);
+	return posix_call(c, path, &io);
 }
 
-/* One bound for the whole stream: a page per write() is many FUSE round trips, not many calls. */
+/* One bound for the whole stream: a page per write() is round trips, not calls. */
 static int posix_write_stream(struct sysfs_client *c, const char *path, const void *buf,
 			      size_t count, size_t chunk)
 {
 	struct io_call io = { .kind = IO_STREAM, .wbuf = buf, .count = count, .chunk = chunk };
-	char full[PATH_MAX];
-	int ret;
 
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
-	io.full = full;
-	return (int)bounded(c, &io);
+	return (int)posix_call(c, path, &io);
 }
 
 static int posix_stat(struct sysfs_client *c, const char *path, bool follow,
 		      struct sysfs_client_stat *st)
 {
 	struct io_call io = { .kind = IO_STAT, .follow = follow, .st = st };
-	char full[PATH_MAX];
-	int ret;
 
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
-	io.full = full;
-	return (int)bounded(c, &io);
+	return (int)posix_call(c, path, &io);
 }
 
 static ssize_t posix_readlink(struct sysfs_client *c, const char *path, char *buf, size_t size)
 {
 	struct io_call io = { .kind = IO_READLINK, .buf = buf, .size = size };
-	char full[PATH_MAX];
-	int ret;
 
-	if (!size)
-		return -EINVAL;
-	ret = posix_path(c, path, full, sizeof(full));
-	if (ret)
-		return ret;
-	io.full = full;
-	return bounded(c, &io);
+	return posix_call(c, path, &io);
 }
 
 int sysfs_client_init_posix(struct sysfs_client *c, const char *root)

@@ -611,7 +611,7 @@ static void decl_refusals(struct fixture *f)
 
 	snprintf(path, sizeof(path), "%s/sneaky", dir);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
-	decl_refused(f, -ELOOP, NULL, "sneaky is a symlink, refused");
+	decl_refused(f, -ELOOP, "sneaky", "is a symlink, refused");
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0644), 0);
 	decl_refused(f, -EINVAL, "sneaky", "not a regular file, refused");

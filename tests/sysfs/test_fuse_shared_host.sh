@@ -136,7 +136,12 @@ summary_has "failed updates" 0
 # ---- another writer's bytes in A's own upload ---------------------------------------
 start_server mix --module 1.5.24
 arc=0
-timeout 120 "$TDXUP" update "$A_IMG" --sysroot "$MNT" --hold-builds off --chunk 256 \
+# A writes its image on one open of data, 256 bytes a write; strace slows
+# each write by 10 ms so that the other writer lands inside A's upload.
+command -v strace >/dev/null || skip "strace not installed (scripts/install-deps)"
+timeout 120 strace -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
+	-e inject=pwrite64:delay_exit=10000 \
+	"$TDXUP" update "$A_IMG" --sysroot "$MNT" --hold-builds off --chunk 256 \
 	>"$TMP/a.out" 2>"$TMP/a.err" & apid=$!
 wait_for "A's upload" grep -q "uploading 94208 bytes" "$TMP/a.err"
 # Once A has written past the first KiB, 16 bytes at 64 are another writer's.
@@ -161,7 +166,7 @@ rm -f "$LOCK"
 echo precious >"$TMP/victim"
 ln -s "$TMP/victim" "$LOCK"
 tx 3 update "$A_IMG" --sysroot "$MNT" --hold-builds off
-has "update refused: cannot take the host's update lock: $LOCKDIR: $(basename "$LOCK") is a symlink, refused" err
+has "update refused: cannot take the host's update lock: $LOCK: is a symlink, refused" err
 tx 3 update "$A_IMG" --sysroot "$MNT" --hold-builds off --check
 has "update refused: the host's update lock is unsafe: $LOCK: is a symlink, refused; a real run would be refused" err
 eq "the link's target" "$(cat "$TMP/victim")" precious

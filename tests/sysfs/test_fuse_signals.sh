@@ -11,6 +11,9 @@
 # module); after it, the signal is deferred until the outcome is known and
 # then acted on; SIGKILL cannot be deferred, and the builders' upload probe
 # keeps them out until the kernel is done. Every case: 0 wrong MRTDs.
+# The updater runs with --io-timeout 0 so that its sysfs calls are its own
+# system calls, where strace's injection reaches it (bounded calls run in a
+# child process each).
 set -euo pipefail
 
 TDXUP=${1:?usage: $0 path/to/tdxup}
@@ -43,7 +46,7 @@ signalled() {
 	for a in "$@"; do args+=("${a//@FW@/$FW}"); done
 	RC=0
 	timeout -s KILL 60 strace -f -qq -o "$TMP/$name/strace" "${args[@]}" \
-		"$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on --retry-for 20s \
+		"$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on --retry-for 20s --io-timeout 0 \
 		>"$TMP/out" 2>"$TMP/err" || RC=$?
 	[ "$RC" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$name: exit $RC, not $want"; }
 	# Killed or not, the kernel finishes on its own; then no builder may be
@@ -70,7 +73,7 @@ summary_has "updates applied" 1
 # read after loading=0.
 start_server count "${HOST[@]}"
 timeout -s KILL 60 strace -f -qq -o "$TMP/count.trace" -P "$FW/status" -P "$FW/loading" \
-	-e trace=openat,pwrite64 "$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on \
+	-e trace=openat,pwrite64 "$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on --io-timeout 0 \
 	>"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "the traced update failed"; }
 BEFORE=$(awk '/pwrite64\([0-9]+, "0", 1, 0\)/ { print n + 0; exit } /tdx_module\/status"/ { n++ }' \
 	"$TMP/count.trace")

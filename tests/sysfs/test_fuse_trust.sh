@@ -74,7 +74,7 @@ as_nobody ln -s "$TMP/evil" "$K/evil.sha384"
 refused_all "$K: writable by others (mode 0777), refused"
 # ... and once root has closed the directory, the symlink itself is refused.
 chmod 0755 "$K"
-refused_all "$K: evil.sha384 is a symlink, refused"
+refused_all "$K/evil.sha384: is a symlink, refused"
 rm "$K/evil.sha384"
 
 # ---- a group-writable directory (a group member could do the same)
@@ -130,11 +130,11 @@ chmod 0644 "$L/README" "$L/qemu.dpkg-old" "$L/qemu.rpmsave"
 tx 0 "${LUPD[@]}"
 decision none
 # A declaration root wrote counts.
-: >"$L/libvirt"
-chmod 0644 "$L/libvirt"
+: >"$L/qemu-wrapper"
+chmod 0644 "$L/qemu-wrapper"
 tx 0 "${LUPD[@]}"
 decision hold
-rm "$L/libvirt"
+rm "$L/qemu-wrapper"
 
 chmod 0777 "$L"
 as_nobody sh -c ": >'$L/sneaky'"
@@ -145,7 +145,7 @@ rm "$L/sneaky"
 chmod 0777 "$L"
 as_nobody ln -s /etc/passwd "$L/sneaky"
 chmod 0755 "$L"
-lease_refused "$L: sneaky is a symlink, refused"
+lease_refused "$L/sneaky: is a symlink, refused"
 rm "$L/sneaky"
 chgrp nogroup "$L"
 chmod 0775 "$L"

@@ -169,7 +169,7 @@ static void test_strict_modes(void **state)
 	/* A key list reached through a symlink: never followed. */
 	path_of(path, sizeof(path), "evil.sha384");
 	assert_int_equal(symlink("a.sha384", path), 0);
-	refused(NULL, "evil.sha384 is a symlink, refused");
+	refused("evil.sha384", "is a symlink, refused");
 	gone("evil.sha384");
 
 	/* Another user's key list, or one others may write. */

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -292,10 +293,17 @@ static int write_all(int fd, const void *p, size_t len)
 }
 
 /* The child: only async-signal-safe calls, and _exit. */
-static _Noreturn void io_child(struct io_call *io, int wfd)
+static _Noreturn void io_child(struct io_call *io, int wfd, pid_t parent)
 {
 	struct sysfs_client_stat st = { 0 };
 	struct io_head h = { 0 };
+
+	/*
+	 * The call is the updater's: if it dies (SIGKILL), so does the call,
+	 * before it writes another byte of an upload nobody will finish.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
 
 	if (wfd != 3 && dup2(wfd, 3) < 0)
 		_exit(1);
@@ -345,6 +353,7 @@ static int read_by(int fd, void *p, size_t len, uint64_t deadline)
 
 static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 {
+	pid_t parent;
 	struct io_head h;
 	int p[2], ret;
 	uint64_t deadline;
@@ -354,6 +363,7 @@ static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 		return io_direct(io);
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
@@ -362,7 +372,7 @@ static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 		return ret;
 	}
 	if (!pid)
-		io_child(io, p[1]);
+		io_child(io, p[1], parent);
 	close(p[1]);
 	deadline = real_now_us(NULL) + c->io_timeout_us;
 	ret = read_by(p[0], &h, sizeof(h), deadline);

@@ -234,8 +234,7 @@ done
 # ---- as a VMM user: nobody, in the lease group, nothing else ----
 # The lease directory as tmpfiles.d makes it (dist/usr/lib/tmpfiles.d/tdxup.conf),
 # under the sysroot. The group: tdxup-lease if the package made it, else an
-# unused gid (nothing needs its name). gate is 0660 here, not the 0640 the
-# packaging gives it: this tree's builders still open it O_RDWR|O_CREAT.
+# unused gid (nothing needs its name). Builders open root's gate read-only.
 gid=$(getent group tdxup-lease | cut -d: -f3)
 [ -n "$gid" ] || gid=64999
 chmod 0755 "$TMP"
@@ -245,7 +244,7 @@ install -d -m 0755 -o root -g root "$ROOT/run/tdxup"
 install -d -m 0750 -o root -g "$gid" "$L"
 install -d -m 1770 -o root -g "$gid" "$L/builds"
 install -m 0600 -o root -g root /dev/null "$L/updater"
-install -m 0660 -o root -g "$gid" /dev/null "$L/gate"
+install -m 0640 -o root -g "$gid" /dev/null "$L/gate"
 # Arrays, not functions: `CMD &` of a function would fork a subshell, and
 # the wrapper's pid (the lease's id) would not be $!.
 as_vmm=(setpriv --reuid nobody --regid nogroup --groups "$gid" --inh-caps=-all)

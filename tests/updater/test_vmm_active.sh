@@ -28,7 +28,7 @@ ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$SYS/class/firmware/tdx_m
 echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
 mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
 echo 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5 \
-	>"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key"
+	>"$ROOT/etc/tdxup/trusted-keys.d/tdxup-test-key.sha384"
 IMG=$TMP/m.blob
 run 0 image build --version 1.5.25 -o "$IMG"
 upd() { run "$1" update "$IMG" --sysroot "$ROOT" --cpu-fms 0x806f8 --dry-run "${@:2}"; }
@@ -49,7 +49,7 @@ run 0 lease participate libvirt --sysroot "$ROOT"
 has "tdxup: lease participate: libvirt is declared but NOT protecting yet: no hook at $HOOK" err
 upd 3
 has "tdxup: build leases: libvirt: declared, NOT protecting: no hook at $HOOK" err
-has "update refused: the kernel 7.2.0 cannot refuse" err
+has "update refused: whether the kernel 7.2.0 refuses an update during a TD build is not established" err
 [ "$(vmm_json)" = "libvirt:False" ] || fail "status vmms: $(vmm_json)"
 
 # A hook that is not executable is skipped by libvirt.

@@ -185,7 +185,12 @@ static int send_cmd(struct qmp_conn *c, const char *cmd)
 {
 	size_t n = strlen(cmd);
 
-	return write(c->fd, cmd, n) == (ssize_t)n ? 0 : -EPIPE;
+	/*
+	 * MSG_NOSIGNAL: QEMU exiting mid-session must not kill the watcher
+	 * with SIGPIPE (it would never end the lease); -EPIPE, and the caller
+	 * then finds QEMU gone.
+	 */
+	return send(c->fd, cmd, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -EPIPE;
 }
 
 /* 0: the machine is built; 2: not yet (ask again); 1: QEMU exited; -errno. */

@@ -45,6 +45,19 @@ start_update() {
 	"$TDXUP" update "$IMG" --sysroot "$MNT" "$@" >"$TMP/u.out" 2>"$TMP/u.err" &
 	UPID=$!
 }
+# start_update_slow ARGS...: the same, each write to data slowed by 5 ms
+# (strace), so that loading=1 lasts long enough to be seen: the image goes
+# on one open of data, in a child of the updater. UPID is the updater's.
+start_update_slow() {
+	local spid
+	command -v strace >/dev/null || skip "strace not installed (scripts/install-deps)"
+	strace -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
+		-e inject=pwrite64:delay_exit=5000 \
+		"$TDXUP" update "$IMG" --sysroot "$MNT" "$@" >"$TMP/u.out" 2>"$TMP/u.err" &
+	spid=$!
+	until_ok "the traced updater" pgrep -P "$spid" -x tdxup
+	UPID=$(pgrep -P "$spid" -x tdxup)
+}
 
 # kill9 PID: SIGKILL and reap (a non-zero status is the point).
 kill9() {
@@ -149,10 +162,10 @@ row mid-data "loading=1, $got/$SIZE bytes; status names it" \
 	"refused, exit 3; --cancel-stale completes"
 
 # ---- after loading=0 --------------------------------------------------------------
-# 256-byte writes keep loading at 1 long enough to be seen; the kill comes
-# once it reads 0 again: the kernel has the image and runs the update alone.
+# Slowed 256-byte writes keep loading at 1 long enough to be seen; the kill
+# comes once it reads 0 again: the kernel has the image and runs the update alone.
 start_server afterload --module 1.5.24 --stw-delay 1s
-start_update --chunk 256
+start_update_slow --chunk 256
 until_ok "loading 1" grep -qx 1 "$FW/loading"
 until_ok "loading 0 again" grep -qx 0 "$FW/loading"
 seen=$(cat "$FW/status")

@@ -259,7 +259,6 @@ static int load_scenario(const struct cli_cmd *cmd, int argc, char **argv, struc
 	return 0;
 }
 
-/* The trace is written after the run: find out now that it cannot be, changing nothing. */
 /*
  * Before the run: an output the run could not write is refused now. Never
  * through a symlink, never into a FIFO (fsafe's rules: the file is replaced

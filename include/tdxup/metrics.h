@@ -3,7 +3,7 @@
  * The host's update state for fleet tools (docs/fleet.md): the Prometheus
  * text format for node_exporter's textfile collector, and a Node Feature
  * Discovery local-source feature file. Both are built as text here and
- * written atomically by the caller (tdxup/atomic_file.h).
+ * written atomically by the caller (fsafe_write_output, tdxup/fsafe.h).
  */
 #ifndef TDXUP_METRICS_H
 #define TDXUP_METRICS_H

@@ -166,24 +166,12 @@ int lease_participating(const char *sysroot, void (*fn)(const char *name, void *
 {
 	struct dirent **ents = NULL;
 	char path[PATH_MAX];
-	struct fsafe_err fe;
 	int dfd, n, ret;
 
-	ret = decl_dir(sysroot, path, sizeof(path));
-	if (ret) {
-		lease_seterr(e, "%s: path too long", sysroot);
-		return ret;
-	}
-	ret = fsafe_check_dir(path, 0, &fe);
-	if (ret == -ENOENT)
-		return 0;	/* nothing declared */
-	if (ret) {
-		lease_seterr(e, "%s", fe.msg);
-		return ret;
-	}
-	dfd = lease_open_dir(path, false, e);
+	/* Checked by fsafe's rules as it is opened; missing: nothing declared. */
+	dfd = open_decl_dir(sysroot, false, path, sizeof(path), e);
 	if (dfd < 0)
-		return dfd;
+		return dfd == -ENOENT ? 0 : dfd;
 	n = scandirat(dfd, ".", &ents, decl_counts, by_name);
 	if (n < 0) {
 		ret = -errno;

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,9 +25,6 @@
 
 #include "tdxup/sysfs_client.h"
 
-/* statfs(2) f_type values (linux/magic.h). */
-#define SYSFS_MAGIC		0x62656572UL
-#define FUSE_SUPER_MAGIC	0x65735546UL
 
 /* ---- default clock: CLOCK_MONOTONIC and nanosleep ---- */
 
@@ -132,21 +130,28 @@ static ssize_t direct_read(const char *full, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+/* Writes go to sysfs or a FUSE mount of the emulator, never a plain file. */
+static int open_for_write(const char *full)
+{
+	int fd = open_attr(full, O_WRONLY);
+
+	if (fd == -EINVAL)
+		return -EXDEV;
+	if (fd >= 0 && !on_sysfs(fd)) {
+		close(fd);
+		return -EXDEV;
+	}
+	return fd;
+}
+
 static ssize_t direct_write(const char *full, const void *buf, size_t count, uint64_t off)
 {
 	ssize_t n;
 	int fd, ret;
 
-	fd = open_attr(full, O_WRONLY);
-	if (fd == -EINVAL)
-		return -EXDEV;
+	fd = open_for_write(full);
 	if (fd < 0)
 		return fd;
-	/* Writes go to sysfs or a FUSE mount of the emulator, never a plain file. */
-	if (!on_sysfs(fd)) {
-		close(fd);
-		return -EXDEV;
-	}
 	do
 		n = pwrite(fd, buf, count, (off_t)off);
 	while (n < 0 && errno == EINTR);
@@ -164,15 +169,9 @@ static ssize_t direct_write_stream(const char *full, const void *buf, size_t cou
 	ssize_t n;
 	int fd, ret = 0;
 
-	fd = open_attr(full, O_WRONLY);
-	if (fd == -EINVAL)
-		return -EXDEV;
+	fd = open_for_write(full);
 	if (fd < 0)
 		return fd;
-	if (!on_sysfs(fd)) {
-		close(fd);
-		return -EXDEV;
-	}
 	while (!ret && off < count) {
 		n = pwrite(fd, (const char *)buf + off, count - off < chunk ? count - off : chunk,
 			   (off_t)off);

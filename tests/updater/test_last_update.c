@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "tdxup/atomic_file.h"
 #include "tdxup/image.h"
+#include "tdxup/fsafe.h"
 #include "tdxup/last_update.h"
 #include "tdxup/metrics.h"
 
@@ -158,7 +158,7 @@ static void test_record_refuses(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The replacement is a new file renamed over the old, with the mode asked. */
+/* fsafe_write_output: a new file renamed over the old, with the mode asked. */
 static void test_atomic_write(void **state)
 {
 	char dir[] = "/tmp/tdxup-aw-XXXXXX", path[PATH_MAX];
@@ -168,9 +168,9 @@ static void test_atomic_write(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/x.prom", dir);
-	assert_int_equal(atomic_write_file(path, "one\n", 4, 0644), 0);
+	assert_int_equal(fsafe_write_output(path, "one\n", 4, 0644, NULL), 0);
 	assert_int_equal(stat(path, &a), 0);
-	assert_int_equal(atomic_write_file(path, "two!\n", 5, 0600), 0);
+	assert_int_equal(fsafe_write_output(path, "two!\n", 5, 0600, NULL), 0);
 	assert_int_equal(stat(path, &b), 0);
 	assert_int_not_equal(a.st_ino, b.st_ino);
 	assert_int_equal(b.st_mode & 0777, 0600);
@@ -180,8 +180,8 @@ static void test_atomic_write(void **state)
 	free(buf);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/missing/x.prom", dir);
-	assert_int_equal(atomic_write_file(path, "x", 1, 0644), -ENOENT);
-	assert_int_equal(atomic_write_file("", "x", 1, 0644), -EINVAL);
+	assert_int_equal(fsafe_write_output(path, "x", 1, 0644, NULL), -ENOENT);
+	assert_int_equal(fsafe_write_output("", "x", 1, 0644, NULL), -EINVAL);
 	assert_int_equal(rmdir(dir), 0);	/* no temporary file left behind */
 }
 

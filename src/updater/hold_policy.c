@@ -82,12 +82,16 @@ static void decide_alone(enum kernel_busy kb, const char *k, struct hold_decisio
 		return;
 	}
 	d->refuse = true;
-	/* Never suggest a way out that can lose TDs: hooks, or a declaration of fact. */
+	/*
+	 * Never suggest a way out that can lose TDs: only the hooks. Not even
+	 * --kernel-busy yes: on Linux 7.2 as merged it would be false, and
+	 * nothing on the host can tell (the help documents it for the kernels
+	 * that carry the rejection).
+	 */
 	snprintf(d->why, sizeof(d->why), "%s, and no VMM on the target takes build leases "
 		 "(etc/tdxup/lease.d/ declares none): an update now could silently corrupt the "
 		 "MRTD of a TD being built. Install the VMM hooks (contrib/) so builds take "
-		 "leases%s", k, kb == KERNEL_BUSY_UNKNOWN ? ", or declare a kernel known to "
-		 "refuse updates during TD builds with --kernel-busy yes" : "");
+		 "leases", k);
 }
 
 void hold_decide(enum hold_mode mode, enum kernel_busy kb, const char *release,

@@ -690,6 +690,44 @@ static void test_end_id_refuses_api_builds(void **state)
 	close(wfd);
 }
 
+/*
+ * A member of the lease group writes its own entry with holder=cli and
+ * another process's pid: lease_end_id must not signal that pid, since the
+ * process keeping the lock is not it.
+ */
+static void test_end_id_signals_only_the_lock_holder(void **state)
+{
+	struct fixture *f = *state;
+	char path[256], buf[256];
+	struct lease_build b;
+	struct lease_err e;
+	pid_t decoy;
+	int fd, n;
+
+	decoy = spawn();
+	if (!decoy) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(lease_build_begin(&b, f->dir, "forged", NULL, 0, true, &e), 0);
+	n = snprintf(buf, sizeof(buf), "tdxup-lease-build 1\nid=forged\npid=%ld\nsince=1\nholder=cli\ndesc=\n",
+		     (long)decoy);
+	snprintf(path, sizeof(path), "%s/forged", builds_of(f));
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), n);
+	close(fd);
+
+	assert_int_equal(lease_end_id(f->dir, "forged", SEC, &e), -EPERM);
+	snprintf(buf, sizeof(buf), "%s/builds/forged: kept by a process other than its recorded "
+		 "holder (pid %ld): nobody signalled", f->dir, (long)decoy);
+	assert_string_equal(e.msg, buf);
+	assert_int_equal(waitpid(decoy, NULL, WNOHANG), 0);	/* not signalled */
+	assert_int_equal(nr_live(f, NULL), 1);
+	assert_int_equal(lease_build_end(&b), 0);
+	kill_wait(decoy);
+}
+
 static mode_t mode_at(const char *dir, const char *name)
 {
 	char path[256];
@@ -920,6 +958,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_participation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_id_refuses_api_builds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_id_signals_only_the_lock_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_whatever_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renamed_entry_still_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_or_open_paths_refused, setup, teardown),

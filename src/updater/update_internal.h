@@ -28,6 +28,7 @@ struct upd {
 	struct lease_hold hold;
 	bool held;
 	bool started;				/* this attempt's loading=0 was taken */
+	char unsure[128];			/* why an upload that ran may not be ours */
 	const char *stop_why;			/* what the guard stopped for, or NULL */
 	enum update_guard stop_at;		/* and where */
 	char blockers[256];			/* builds still in flight at a timed-out hold */

@@ -199,18 +199,23 @@ static int nobody_uploading(struct upd *u, char *err, size_t len)
 	char status[32], loading[8];
 	ssize_t n;
 
-	n = read_str(u, "status", status, sizeof(status));
-	if (n < 0)
-		return (int)n;
-	if (strcmp(status, "idle")) {
-		snprintf(err, len, IN_PROGRESS ":%s", status);
-		return -EAGAIN;
-	}
+	/*
+	 * loading first: loading=0 turns status away from idle before loading
+	 * reads 0, so this order never sees an upload being handed over as
+	 * neither open nor running (the builders' probe reads in the same order).
+	 */
 	n = read_str(u, "loading", loading, sizeof(loading));
 	if (n < 0)
 		return (int)n;
 	if (strcmp(loading, "0")) {
 		snprintf(err, len, IN_PROGRESS ":loading=%s", loading);
+		return -EAGAIN;
+	}
+	n = read_str(u, "status", status, sizeof(status));
+	if (n < 0)
+		return (int)n;
+	if (strcmp(status, "idle")) {
+		snprintf(err, len, IN_PROGRESS ":%s", status);
 		return -EAGAIN;
 	}
 	return 0;
@@ -254,6 +259,24 @@ static int same_as_sent(struct upd *u, char *err, size_t len)
 }
 
 /*
+ * An upload may be running that we cannot call ours: wait for the device
+ * to be idle (the build hold stays on until then) and leave the verdict to
+ * the version (-EINPROGRESS; upd_upload reads u->unsure). Whether it ran
+ * is unknown, so it counts as started: an I/O error now is "unknown".
+ */
+static int unsure_upload(struct upd *u, const char *why, int err, char *status, size_t size)
+{
+	int ret;
+
+	u->started = true;
+	snprintf(u->unsure, sizeof(u->unsure), "%s%s%s", why, err ? ": " : "",
+		 err ? strerror(-err) : "");
+	upd_progress(u, "%s: waiting for the device to be idle before judging", u->unsure);
+	ret = wait_idle(u, status, size);
+	return ret ? ret : -EINPROGRESS;
+}
+
+/*
  * One upload. 0 with the error file in err ("" on success); -EAGAIN when
  * another upload holds the device (why in err); else -errno, state unknown
  * only if the upload had started (-ETIMEDOUT).
@@ -266,6 +289,7 @@ static int upload_once(struct upd *u, char *err, size_t len)
 
 	/* A new attempt: nothing of it has reached the kernel yet. */
 	u->started = false;
+	u->unsure[0] = '\0';
 	ret = nobody_uploading(u, err, len);
 	if (ret)
 		return ret;
@@ -283,8 +307,13 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		write_str(u, "loading", "-1");
 		if (ret != -ENODEV)
 			return ret;
-		snprintf(err, len, IN_PROGRESS);
-		return -EAGAIN;
+		/*
+		 * Someone's loading=0 came between our loading=1 and now: an
+		 * upload runs, of our bytes or of theirs, and shuts the module
+		 * down like ours would. Builds stay held until it has ended.
+		 */
+		return unsure_upload(u, "another writer handed the upload over (loading=0) "
+				     "while ours was open", 0, status, sizeof(status));
 	}
 	/* The last moment a stop costs nothing: after loading=0 the kernel runs it. */
 	if (guard(u, UPDATE_GUARD_POLL)) {
@@ -297,10 +326,12 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		snprintf(err, len, IN_PROGRESS);
 		return -EAGAIN;
 	}
-	if (!ret) {
-		u->started = true;
-		ret = wait_idle(u, status, sizeof(status));
-	}
+	if (ret)
+		/* The write may have reached the kernel before it failed (or timed out). */
+		return unsure_upload(u, "the write of loading=0 failed", ret, status,
+				     sizeof(status));
+	u->started = true;
+	ret = wait_idle(u, status, sizeof(status));
 	if (ret)
 		return ret;
 	/* error is -EBUSY unless idle; another upload may have started since. */
@@ -449,6 +480,35 @@ static enum update_outcome after_failure(struct upd *u, const char *err, size_t 
 			   "safe; still running %s", err, u->r->from);
 }
 
+/*
+ * After unsure_upload: the device is idle again and only the version can
+ * say what the upload that ran did. Unchanged is not a failure of ours:
+ * it is reported as unchanged (refused), never retried over.
+ */
+static enum update_outcome judge_by_version(struct upd *u)
+{
+	char vs[TDX_VERSION_STR_LEN];
+	struct tdx_version now;
+	int ret = tdx_read_module_version(u->c, &now);
+
+	if (ret == -ENXIO)
+		return upd_outcome(u, UPDATE_LOST, "%s; once the device was idle the module was "
+				   "gone (version gives ENXIO): TDs are gone, reboot required",
+				   u->unsure);
+	if (ret)
+		return upd_outcome(u, UPDATE_ERROR, "%s; the module version cannot be read: %s; "
+				   "check `tdxup status`", u->unsure, strerror(-ret));
+	if (!tdx_version_cmp(&now, &u->target))
+		return after_success(u);
+	if (tdx_version_cmp(&now, &u->from))
+		return upd_outcome(u, UPDATE_ERROR, "%s; the module version changed from %s to "
+				   "%s; check `tdxup status`", u->unsure, u->r->from,
+				   tdx_version_str(&now, vs));
+	return upd_outcome(u, UPDATE_REFUSED, "%s; builds were held until the device was idle "
+			   "again and the module still runs %s: nothing changed, not retrying",
+			   u->unsure, u->r->from);
+}
+
 /* Never retry over a lost module: read version before every retry. */
 static bool module_gone(struct upd *u)
 {
@@ -490,6 +550,10 @@ enum update_outcome upd_upload(struct upd *u)
 		ret = upload_once(u, err, sizeof(err));
 		if (ret == -ECANCELED)
 			return stopped(u);
+		if (ret == -EINPROGRESS && u->unsure[0]) {
+			record(u, u->unsure, start);
+			return judge_by_version(u);
+		}
 		record(u, ret && ret != -EAGAIN ? strerror(-ret) : err, start);
 		if (ret == -ETIMEDOUT)
 			return upd_outcome(u, UPDATE_ERROR, "status did not return to idle within "

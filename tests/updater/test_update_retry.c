@@ -52,6 +52,9 @@ struct fake {
 	unsigned int opens;		/* loading=1 writes */
 	bool open_after_busy;		/* someone opens an upload after a device-busy */
 	size_t mix_at;			/* 1 + offset another writer overwrites in data */
+	unsigned int handover_after;	/* data writes before an intruder's loading=0 */
+	int loading0_err;		/* what our loading=0 write answers */
+	bool loading0_took;		/* ... though the kernel took it */
 	uint8_t data[256 * 1024];	/* the kernel's buffer, read back by the updater */
 };
 
@@ -140,6 +143,13 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 	if (!strcmp(path, FW "/loading")) {
 		/* Any write to loading starts or ends the open upload (the kernel's state). */
 		f->stale_loading = false;
+		if (f->loading0_err && count == 1 && !memcmp(buf, "0", 1)) {
+			if (f->loading0_took) {
+				f->loading = false;
+				finish_upload(f);
+			}
+			return f->loading0_err;
+		}
 		if (count == 1 && !memcmp(buf, "1", 1)) {
 			f->opens++;
 			f->loading = true;
@@ -163,6 +173,13 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 		memcpy(f->data + off, buf, n);
 	f->received += n;
 	f->writes++;
+	if (f->handover_after && f->writes == f->handover_after) {
+		/* An intruder's loading=0 hands our partial buffer over: it fails verifying. */
+		f->loading = false;
+		f->uploads++;
+		f->left = f->transfer_reads;
+		snprintf(f->error, sizeof(f->error), "verifying:firmware-invalid");
+	}
 	return (ssize_t)n;
 }
 
@@ -376,6 +393,67 @@ static void test_retry_into_open_upload(void **state)
 	assert_int_equal(f->uploads, 1);
 	assert_true(f->stale_loading);
 	assert_string_equal(f->version, "1.5.24");
+	free(i.buf);
+	free(f);
+}
+
+/*
+ * Someone's loading=0 hands our upload over halfway: an upload runs that we
+ * did not start. The updater waits until the device is idle (builds held)
+ * and judges by the version; it never calls that "nothing reached the module"
+ * while the upload still runs.
+ */
+static void test_handed_over_by_another(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	f->handover_after = 2;
+	f->transfer_reads = 3;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_string_equal(r.reason, "another writer handed the upload over (loading=0) while "
+			    "ours was open; builds were held until the device was idle again and "
+			    "the module still runs 1.5.24: nothing changed, not retrying");
+	assert_int_equal(f->left, 0);		/* polled until idle */
+	assert_int_equal(f->uploads, 1);
+	assert_int_equal(f->opens, 1);
+	assert_int_equal(r.nr_attempts, 1);
+	free(i.buf);
+	free(f);
+}
+
+/*
+ * The write of loading=0 fails: it may have reached the kernel all the same.
+ * Never "loading=0 was never written": wait for idle, judge by the version.
+ */
+static void test_loading0_write_fails(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+
+	f->loading0_err = -EIO;
+	f->loading0_took = true;
+	f->transfer_reads = 2;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_UPDATED);
+	assert_string_equal(r.reason, "updated the TDX module from 1.5.24 to 1.5.25");
+	assert_int_equal(f->left, 0);
+	free(i.buf);
+	free(f);
+
+	f = fake_new();
+	f->loading0_err = -EIO;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	assert_string_equal(r.reason, "the write of loading=0 failed: Input/output error; builds "
+			    "were held until the device was idle again and the module still runs "
+			    "1.5.24: nothing changed, not retrying");
+	assert_int_equal(f->uploads, 0);
 	free(i.buf);
 	free(f);
 }
@@ -609,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_stale_loading),
 		cmocka_unit_test(test_retry_into_open_upload),
 		cmocka_unit_test(test_readback),
+		cmocka_unit_test(test_handed_over_by_another),
+		cmocka_unit_test(test_loading0_write_fails),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_keep_updates),
 		cmocka_unit_test(test_poll_limit),

@@ -54,7 +54,8 @@ static void lease_usage(FILE *f)
 		"               dir, held, holder_pid, builds [{id, pid, since, holder, desc}])\n"
 		"  hold         hold builds: new ones wait, those in flight are waited for up to\n"
 		"               --timeout (60s); then run CMD and release. On timeout the builds\n"
-		"               in flight are listed, CMD does not run\n"
+		"               in flight are listed, CMD does not run. SIGTERM, SIGINT, SIGHUP\n"
+		"               and SIGQUIT are passed on to CMD; the hold ends when CMD exits\n"
 		"  participate  declare that VMM NAME takes leases (SYSROOT/%2$s/NAME); for\n"
 		"               libvirt, install the hook in /etc/libvirt/hooks/qemu.d/ and\n"
 		"               restart libvirtd/virtqemud: until then it does not count\n"
@@ -389,25 +390,74 @@ static void report_blocker(const struct lease_entry *ent, void *ctx)
 		cli_err("lease hold: still in flight: %s (unreadable entry)", ent->id);
 }
 
-static int run_cmd(char **argv)
+/* The signals a service manager, a terminal or `timeout` stop a hold with. */
+static void stop_signals(sigset_t *set)
 {
-	int status;
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+/* In the child: CMD keeps the hold's locks, so even our SIGKILL leaves it held. */
+static void __attribute__((noreturn)) exec_cmd(char **argv, const struct lease_hold *h,
+					       const sigset_t *old)
+{
+	int fds[] = { h->updater_fd, h->hold_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			fcntl(fds[i], F_SETFD, 0);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execvp(argv[0], argv);
+	cli_err("lease hold: %s: %s", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Run CMD under the hold. A stop signal must not end the hold while CMD
+ * (an upload, say) still runs: it is forwarded to CMD, and the hold ends
+ * only once CMD has exited. SIGCHLD is waited for, not polled.
+ */
+static int run_cmd(char **argv, const struct lease_hold *h)
+{
+	sigset_t set, old;
+	int status, sig, got = 0;
 	pid_t pid;
 
+	stop_signals(&set);
+	sigaddset(&set, SIGCHLD);
 	fflush(NULL);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
 	if (pid < 0) {
 		cli_err("lease hold: fork: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return CLI_FAIL;
 	}
-	if (!pid) {
-		execvp(argv[0], argv);
-		cli_err("lease hold: %s: %s", argv[0], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	if (!pid)
+		exec_cmd(argv, h, &old);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			cli_err("lease hold: waitpid: %s", strerror(errno));
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			return CLI_FAIL;
+		}
+		sig = sigwaitinfo(&set, NULL);
+		if (sig > 0 && sig != SIGCHLD) {
+			got = sig;
+			kill(pid, sig);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (got)
+		cli_err("lease hold: %s received while %s ran: passed on, builds held until it "
+			"exited", strsignal(got), argv[0]);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -434,7 +484,7 @@ static int lease_hold_run(const struct cli_cmd *cmd, int argc, char **argv)
 		cli_err("lease hold: %s; not running %s", e.msg, argv[dashdash + 1]);
 		return exit_of(ret);
 	}
-	ret = run_cmd(argv + dashdash + 1);
+	ret = run_cmd(argv + dashdash + 1, &h);
 	lease_release(&h);
 	return ret;
 }

@@ -75,6 +75,7 @@ until_ok() {
 }
 ids_are() { [ "$(ids)" = "$1" ]; }
 is_held() { [ "$(held)" = True ]; }
+not_held() { [ "$(held)" = False ]; }
 
 # A plain domain never touches tdxup, even a broken one.
 plain_xml web | TDXUP=/nonexistent hook web prepare begin - || fail "plain prepare failed"
@@ -152,6 +153,35 @@ gone() { local st; st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0; st=${st##*
 until_ok gone "$pid"
 run 0 lease hold --timeout 0 --sysroot "$ROOT" -- true
 [ "$(ids)" = "" ] || fail "a dead holder's build is still listed: '$(ids)'"
+
+# A stop signal while CMD runs (an upload, say) must not end the hold: it
+# is passed on to CMD, and the hold ends when CMD exits. SIGKILL cannot be
+# caught: CMD keeps the hold's lock, so builds stay held until it exits.
+cmd_waits='trap "echo TERM >\"\$0/sig\"" TERM; touch "$0/ran"; i=0
+while [ ! -e "$0/go" ] && [ $i -lt 4000 ]; do sleep 0.005; i=$((i+1)); done'
+for how in TERM KILL; do
+	rm -f "$TMP/ran" "$TMP/go" "$TMP/sig"
+	"$TDXUP" lease hold --timeout 5s --sysroot "$ROOT" -- sh -c "$cmd_waits" "$TMP" \
+		>"$TMP/hold.out" 2>&1 &
+	holdpid=$!
+	until_ok test -e "$TMP/ran"
+	kill -"$how" "$holdpid"
+	[ "$how" = KILL ] || until_ok test -e "$TMP/sig"
+	[ "$how" = TERM ] || until_ok gone "$holdpid"
+	[ "$(held)" = True ] || fail "SIG$how of lease hold ended the hold while CMD ran"
+	rc=0
+	(td_xml td4 | TDXUP_LEASE_TIMEOUT=50ms hook td4 prepare begin -) 2>/dev/null || rc=$?
+	[ "$rc" -ne 0 ] && [ "$(ids)" = "" ] || fail "SIG$how: td4 registered while CMD ran"
+	touch "$TMP/go"
+	rc=0
+	wait "$holdpid" || rc=$?
+	if [ "$how" = TERM ]; then
+		[ "$rc" -eq 0 ] || fail "lease hold after SIGTERM exited $rc: $(cat "$TMP/hold.out")"
+		grep -q "lease hold: Terminated received while sh ran: passed on, builds held until it exited" \
+			"$TMP/hold.out" || fail "SIGTERM report: $(cat "$TMP/hold.out")"
+	fi
+	until_ok not_held
+done
 
 # Participation declarations.
 run 0 lease participate libvirt --sysroot "$ROOT"

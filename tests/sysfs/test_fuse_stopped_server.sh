@@ -51,7 +51,8 @@ start_server busy --module 1.5.24 --workload builders=1,pages=16,running=1,hold=
 wait_for "a build in flight" build_in_flight
 stop_at busy "device-busy; retrying in" --hold-builds off --retry-for 20s
 eq "exit status, stopped between attempts" "$rc" 1
-has "tdxup: update: $SYS/class/firmware/tdx_module/status did not answer within 2.0 s (a stopped or wedged sysfs server?); the call was abandoned" err
+# The next attempt reads loading first (nobody_uploading).
+has "tdxup: update: $SYS/class/firmware/tdx_module/loading did not answer within 2.0 s (a stopped or wedged sysfs server?); the call was abandoned" err
 has "update error: sysfs I/O error before the upload started: Timer expired (a sysfs file did not answer in time: a stopped server?); loading=0 was never written, the module was not touched by this run" err
 eq "version after SIGCONT" "$(cat "$DEV/version")" 1.5.24
 stop_server

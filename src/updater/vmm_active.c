@@ -98,13 +98,18 @@ static int read_daemon(const char *proc, const char *pid, long long boot, long t
 {
 	char path[PATH_MAX], buf[1024], *p;
 	unsigned long long start;
-	struct stat st;
 
-	if (snprintf(path, sizeof(path), "%s/%s", proc, pid) >= (int)sizeof(path) ||
-	    stat(path, &st) || st.st_uid != 0)
+	/*
+	 * Root by every uid in status, not by the owner of /proc/PID: a user's
+	 * process that made itself non-dumpable shows a root-owned directory,
+	 * and it can name itself libvirtd.
+	 */
+	if (snprintf(path, sizeof(path), "%s/%s/status", proc, pid) >= (int)sizeof(path) ||
+	    read_small(path, buf, sizeof(buf)) || !(p = strstr(buf, "\nUid:")) ||
+	    strncmp(p + 5, "\t0\t0\t0\t0\n", 9))
 		return -ENOENT;
-	strcat(path, "/comm");
-	if (read_small(path, buf, sizeof(buf)))
+	if (snprintf(path, sizeof(path), "%s/%s/comm", proc, pid) >= (int)sizeof(path) ||
+	    read_small(path, buf, sizeof(buf)))
 		return -ENOENT;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strcmp(buf, "libvirtd") && strcmp(buf, "virtqemud"))

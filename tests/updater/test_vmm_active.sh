@@ -66,10 +66,13 @@ has "libvirt: declared, NOT protecting: no libvirtd or virtqemud is running" err
 hook_s=$(stat -c %Z "$HOOK")
 btime=$(($(awk '$1 == "btime" { print $2 }' /proc/stat) - 100000))
 { grep -v '^btime' /proc/stat; echo "btime $btime"; } >"$ROOT/proc/stat"
-# fake_daemon PID COMM START_EPOCH_S: a process entry started then.
+# fake_daemon PID COMM START_EPOCH_S [UID]: a process entry started then, run by UID (0).
 fake_daemon() {
+	local u=${4:-0}
 	mkdir -p "$ROOT/proc/$1"
 	echo "$2" >"$ROOT/proc/$1/comm"
+	printf 'Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%s\nPid:\t%s\nPPid:\t1\nUid:\t%s\t%s\t%s\t%s\nGid:\t0\t0\t0\t0\n' \
+		"$2" "$1" "$1" "$u" "$u" "$u" "$u" >"$ROOT/proc/$1/status"
 	echo "$1 ($2) S 1 $1 $1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 $((($3 - btime) * TCK)) 0 0" \
 		>"$ROOT/proc/$1/stat"
 }
@@ -101,11 +104,13 @@ fake_daemon 4245 virtqemud $((hook_s - 1))
 upd 3
 has "virtqemud (pid 4245) started" err
 rm -r "$ROOT/proc/4245"
-# A daemon not owned by root (a session daemon) runs no system hooks.
-chown nobody "$ROOT/proc/4244"
+# A daemon not run by root (a session daemon) runs no system hooks; nor
+# does a user's process that made itself non-dumpable (its /proc/PID is
+# root's then) and named itself libvirtd: its uids say whose it is.
+fake_daemon 4244 libvirtd $((hook_s + 60)) 65534
 upd 3
 has "no libvirtd or virtqemud is running" err
-chown root "$ROOT/proc/4244"
+fake_daemon 4244 libvirtd $((hook_s + 60))
 # The hook replaced after the start (a reinstall): ctime moves, restart needed.
 upd 0
 sleep_until_after() { # poll until the clock is past epoch-ns $1 (bounded)

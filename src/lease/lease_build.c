@@ -95,6 +95,8 @@ static int entry_content(char *buf, size_t len, const char *id, const char *desc
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
+#define TMP_LOCK_US	(1000ULL * 1000)	/* readers probe for microseconds */
+
 /*
  * The entry is written and locked under a temporary name, then linked to
  * builds/ID: the name never shows a partial entry or an unlocked one, and
@@ -121,8 +123,14 @@ static int make_entry(int bdfd, const char *dir, const char *id, const char *des
 		}
 		return ret;
 	}
-	/* Nobody reclaims under the gate we hold shared: the lock is free. */
-	ret = flock(fd, LOCK_EX | LOCK_NB) ? -errno : lease_write_all(fd, buf, (size_t)n);
+	/*
+	 * Nobody reclaims under the gate we hold shared, but any reader's
+	 * liveness probe (lease list, status) takes the lock for an instant:
+	 * wait that out (bounded), so a reader in a loop cannot fail builds.
+	 */
+	ret = lease_lock_until(fd, LOCK_EX, lease_deadline(TMP_LOCK_US));
+	if (!ret)
+		ret = lease_write_all(fd, buf, (size_t)n);
 	for (tries = 0; !ret && tries < 8; tries++) {
 		if (!linkat(bdfd, tmp, bdfd, id, 0))
 			break;

@@ -37,14 +37,23 @@ static int scan(int bdfd, bool reclaim, lease_entry_fn fn, void *ctx)
 		close(dup_fd);
 		return -ENOMEM;
 	}
-	while ((d = readdir(dir))) {
+	for (errno = 0; (d = readdir(dir)); errno = 0) {
 		int fd;
 
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
 		fd = lease_open_reg(bdfd, "", d->d_name, O_RDONLY, NULL);
-		if (fd < 0)
+		/*
+		 * Gone since readdir, a symlink or not a regular file: no
+		 * build's lock. Any other failure leaves an entry we cannot
+		 * see into, and an entry not seen could be a build in flight.
+		 */
+		if (fd == -ENOENT || fd == -ELOOP || fd == -EINVAL)
 			continue;
+		if (fd < 0) {
+			nr = fd;
+			break;
+		}
 		if (!flock(fd, LOCK_EX | LOCK_NB)) {
 			/* Dead holder (or one that just ended): not in flight. */
 			close(fd);
@@ -60,6 +69,8 @@ static int scan(int bdfd, bool reclaim, lease_entry_fn fn, void *ctx)
 		}
 		close(fd);
 	}
+	if (!d && errno)
+		nr = -errno;
 	closedir(dir);
 	return nr;
 }

@@ -306,7 +306,10 @@ static _Noreturn void io_child(struct io_call *io, int wfd, pid_t parent)
 
 	if (wfd != 3 && dup2(wfd, 3) < 0)
 		_exit(1);
-	close_range(4, ~0U, 0);
+	/* The updater's locks must not live on in a call stuck in a FUSE wait. */
+	if (close_range(4, ~0U, 0))
+		for (int fd = 4; fd < 65536; fd++)
+			close(fd);		/* before Linux 5.9 */
 	close(0);
 	close(1);
 	close(2);
@@ -389,7 +392,8 @@ static ssize_t bounded(struct sysfs_client *c, struct io_call *io)
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (io_returns_bytes(io, h.ret))
+	/* An empty read is terminated too, as io_direct terminates it. */
+	if ((io->kind == IO_READ || io->kind == IO_READLINK) && h.ret >= 0)
 		io->buf[h.ret] = '\0';
 	if (io->kind == IO_STAT && !h.ret)
 		*io->st = h.st;

@@ -279,6 +279,11 @@ install -m 0640 -o root -g "$gid" /dev/null "$L/gate"
 # the wrapper's pid (the lease's id) would not be $!.
 as_vmm=(setpriv --reuid nobody --regid nogroup --groups "$gid" --inh-caps=-all)
 as_other=(setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all)
+# Copies nobody can run: the checkout may sit under a 0700 directory (a home,
+# mktemp -d), which a VMM user cannot traverse.
+install -d -m 0755 "$TMP/bin"
+install -m 0755 "$WRAPPER" "$TDXUP" "$TDXUP_QEMU" "$TMP/bin/"
+WRAPPER=$TMP/bin/${WRAPPER##*/} TDXUP=$TMP/bin/${TDXUP##*/} TDXUP_QEMU=$TMP/bin/${TDXUP_QEMU##*/}
 
 fake_reset
 "${as_vmm[@]}" env TMPDIR=/tmp "$WRAPPER" -machine q35 &

@@ -20,3 +20,19 @@ run() {
 	[ "$rc" -eq "$want" ] ||
 		fail "tdxup $* exited $rc, expected $want; stdout: $(cat "$TMP/out"); stderr: $(cat "$TMP/err")"
 }
+
+# fake_sys SYS: a sysfs tree of plain files as the kernel of the series
+# shows it, module 1.5.24 under P-SEAMLDR 1.5.01 with 3 updates left, the
+# fw_upload device idle (made anew: SYS is removed first).
+fake_sys() {
+	local dev=$1/devices/faux/tdx_host f
+	rm -rf "$1"
+	mkdir -p "$dev/firmware/tdx_module" "$1/class/firmware"
+	echo 1.5.24 >"$dev/version"
+	echo 1.5.01 >"$dev/seamldr_version"
+	echo 3 >"$dev/num_remaining_updates"
+	for f in loading data remaining_size cancel; do : >"$dev/firmware/tdx_module/$f"; done
+	echo idle >"$dev/firmware/tdx_module/status"
+	: >"$dev/firmware/tdx_module/error"
+	ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$1/class/firmware/tdx_module"
+}

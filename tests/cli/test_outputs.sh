@@ -85,14 +85,7 @@ still_fifo "$O"; no_temp "$O"
 # ---- tdxup status --textfile DIR, --nfd-features FILE
 SYS=$TMP/sys
 DEV=$SYS/devices/faux/tdx_host
-mkdir -p "$DEV/firmware/tdx_module" "$SYS/class/firmware"
-echo 1.5.24 >"$DEV/version"
-echo 1.5.01 >"$DEV/seamldr_version"
-echo 3 >"$DEV/num_remaining_updates"
-for f in loading data remaining_size cancel; do : >"$DEV/firmware/tdx_module/$f"; done
-echo idle >"$DEV/firmware/tdx_module/status"
-: >"$DEV/firmware/tdx_module/error"
-ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$SYS/class/firmware/tdx_module"
+fake_sys "$SYS"
 TF=$TMP/textfile
 mkdir "$TF"
 trun 0 status --sysfs "$SYS" --textfile "$TF"

@@ -145,3 +145,17 @@ tx() {
 }
 # has TEXT FILE: $TMP/FILE holds TEXT.
 has() { grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 lacks: $1"; }; }
+
+# wait_for WHAT CMD...: poll (bounded, READY_TRIES * 10 tries) until CMD succeeds.
+wait_for() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < READY_TRIES * 10; i++)); do
+		"$@" && return 0
+		sleep 0.01
+	done
+	fail "timed out waiting for $what"
+}
+# A build of the served workload in flight: its lease entry exists.
+build_in_flight() { [ -n "$(ls -A "$MNT/run/tdxup/lease/builds" 2>/dev/null)" ]; }
+no_build() { ! build_in_flight; }

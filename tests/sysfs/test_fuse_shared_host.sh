@@ -37,18 +37,6 @@ PLANTED=()
 cleanup_planted() { local f; for f in "${PLANTED[@]}"; do rm -f "$f"; done; cleanup; }
 trap cleanup_planted EXIT
 
-# wait_for WHAT CMD...: poll (bounded) until CMD succeeds.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < READY_TRIES * 10; i++)); do
-		"$@" && return 0
-		sleep 0.01
-	done
-	fail "timed out waiting for $what"
-}
-build_in_flight() { [ -n "$(ls -A "$MNT/run/tdxup/lease/builds" 2>/dev/null)" ]; }
-no_build() { ! build_in_flight; }
 # A build just started: the whole 1.5 s window ahead.
 build_starts() { wait_for "no build" no_build; wait_for "a build in flight" build_in_flight; }
 retried_or_done() { retrying "$TMP/a.err" || ! kill -0 "$1" 2>/dev/null; }

@@ -19,17 +19,6 @@ STOPPED=()
 cont_all() { local p; for p in "${STOPPED[@]}"; do kill -CONT "$p" 2>/dev/null || true; done; cleanup; }
 trap cont_all EXIT
 
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < READY_TRIES * 10; i++)); do
-		"$@" && return 0
-		sleep 0.01
-	done
-	fail "timed out waiting for $what"
-}
-build_in_flight() { [ -n "$(ls -A "$MNT/run/tdxup/lease/builds" 2>/dev/null)" ]; }
-no_build() { ! build_in_flight; }
 
 # stop_at NAME PATTERN ARGS...: start the update, SIGSTOP the server when the
 # updater's stderr shows PATTERN; the update's exit status in rc.

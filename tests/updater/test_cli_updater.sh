@@ -21,17 +21,7 @@ lacks() { ! grep -qF -- "$1" "$TMP/$2" || { cat "$TMP/$2" >&2; fail "$2 has: $1"
 ROOT=$TMP/root
 SYS=$ROOT/sys
 DEV=$SYS/devices/faux/tdx_host
-mk_sys() {
-	rm -rf "$SYS"
-	mkdir -p "$DEV/firmware/tdx_module" "$SYS/class/firmware"
-	echo 1.5.24 >"$DEV/version"
-	echo 1.5.01 >"$DEV/seamldr_version"
-	echo 3 >"$DEV/num_remaining_updates"
-	for f in loading data remaining_size cancel; do : >"$DEV/firmware/tdx_module/$f"; done
-	echo idle >"$DEV/firmware/tdx_module/status"
-	: >"$DEV/firmware/tdx_module/error"
-	ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$SYS/class/firmware/tdx_module"
-}
+mk_sys() { fake_sys "$SYS"; }
 
 # ---- status ----
 mk_sys

@@ -17,14 +17,8 @@ SYS=$ROOT/sys
 DEV=$SYS/devices/faux/tdx_host
 HOOK=$ROOT/etc/libvirt/hooks/qemu.d/tdxup
 TCK=$(getconf CLK_TCK)
-mkdir -p "$DEV/firmware/tdx_module" "$SYS/class/firmware" "$ROOT/proc/sys/kernel"
-echo 1.5.24 >"$DEV/version"
-echo 1.5.01 >"$DEV/seamldr_version"
-echo 3 >"$DEV/num_remaining_updates"
-for f in loading data remaining_size cancel; do : >"$DEV/firmware/tdx_module/$f"; done
-echo idle >"$DEV/firmware/tdx_module/status"
-: >"$DEV/firmware/tdx_module/error"
-ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$SYS/class/firmware/tdx_module"
+fake_sys "$SYS"
+mkdir -p "$ROOT/proc/sys/kernel"
 echo 7.2.0 >"$ROOT/proc/sys/kernel/osrelease"
 mkdir -p "$ROOT/etc/tdxup/trusted-keys.d"
 echo 50f6369d3254383fcad0a42bc4bda11f737ad5f42854e2c339f28d24e244234ce697c0f419fb043f1976650a1a8be2b5 \

@@ -10,18 +10,24 @@
 
 #include "emu/sysfs.h"
 #include "lab/upload_probe.h"
+#include "tdxup/lease.h"
 
 /* Both names of the device, as on a real host (legacy layout: seamldr_upload). */
 static const char *const upload_names[] = { "tdx_module", "seamldr_upload" };
 
-static int read_attr(struct sysfs_tree *t, const char *name, const char *attr, char *buf,
-		     size_t len)
+struct dev_attr {
+	struct sysfs_tree *t;
+	const char *name;
+};
+
+static int read_attr(void *ctx, const char *attr, char *buf, size_t len)
 {
+	const struct dev_attr *d = ctx;
 	char path[128];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/class/firmware/%s/%s", name, attr);
-	n = sysfs_read_file(t, path, &sysfs_cred_root, buf, len);
+	snprintf(path, sizeof(path), "/class/firmware/%s/%s", d->name, attr);
+	n = sysfs_read_file(d->t, path, &sysfs_cred_root, buf, len);
 	if (n < 0)
 		return (int)n;
 	while (n > 0 && buf[n - 1] == '\n')
@@ -31,27 +37,21 @@ static int read_attr(struct sysfs_tree *t, const char *name, const char *attr, c
 
 static int device_busy(struct sysfs_tree *t, const char *name, char *why, size_t len)
 {
+	struct dev_attr d = { t, name };
+	const char *attr;
 	char val[32];
-	int ret;
+	int ret = lease_upload_state(read_attr, &d, &attr, val, sizeof(val));
 
-	ret = read_attr(t, name, "loading", val, sizeof(val));
-	if (ret == -ENOENT)
+	if (ret == -ENOENT && !strcmp(attr, "loading"))
 		return 0;		/* no such device: no update possible there */
-	if (ret)
+	if (ret < 0)
 		return ret;
-	if (!strcmp(val, "1")) {
-		snprintf(why, len, "%s/loading reads 1: an upload is open", name);
-		return 1;
-	}
-	ret = read_attr(t, name, "status", val, sizeof(val));
-	if (ret)
-		return ret;
-	if (strcmp(val, "idle")) {
+	if (ret == LEASE_UPLOAD_OPEN)
+		snprintf(why, len, "%s/loading reads %s: an upload is open", name, val);
+	else if (ret == LEASE_UPLOAD_RUNNING)
 		snprintf(why, len, "%s/status reads %s: the kernel is updating the module", name,
 			 val);
-		return 1;
-	}
-	return 0;
+	return ret != LEASE_UPLOAD_IDLE;
 }
 
 int emu_upload_busy(void *host, char *why, size_t len)

@@ -105,11 +105,29 @@ int lease_build_begin_probe(struct lease_build *b, const char *dir, const char *
 /*
  * The probe for a host's sysfs: sysfs (a const char *, NULL or "" for
  * "/sys") is the root under which class/firmware/tdx_module (and the legacy
- * seamldr_upload) live. Busy while loading reads 1 or status is not idle; a
- * missing device means no update is possible there: free. Use as
+ * seamldr_upload) live. Busy by lease_upload_state's rule; a missing device
+ * means no update is possible there: free. Use as
  * { lease_upload_busy_sysfs, (void *)"/sys" }.
  */
 int lease_upload_busy_sysfs(void *sysfs, char *why, size_t len);
+
+/*
+ * The rule every reader of the fw_upload device follows (a builder's probe,
+ * the updater before loading=1, the emulator's lab), over the reader's own
+ * way to read one attribute of the device: read(ctx, attr, buf, len), 0
+ * with the value, trailing whitespace stripped, or -errno.
+ *
+ * loading is read before status: loading=0 turns status away from idle
+ * before loading reads 0 (both under the loader's lock), so this order
+ * never sees an upload being handed over as neither open nor running.
+ * Open when loading reads anything but 0; running when status is not idle.
+ * Returns the state, val holding the value that decided it; or -errno from
+ * the reader, *attr naming the attribute that failed.
+ */
+enum lease_upload { LEASE_UPLOAD_IDLE, LEASE_UPLOAD_OPEN, LEASE_UPLOAD_RUNNING };
+typedef int (*lease_attr_read)(void *ctx, const char *attr, char *buf, size_t len);
+int lease_upload_state(lease_attr_read read, void *ctx, const char **attr, char *val,
+		       size_t len);
 
 /* The build is finalized (or abandoned): remove the entry, drop the lock. */
 int lease_build_end(struct lease_build *b);

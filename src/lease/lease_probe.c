@@ -43,39 +43,49 @@ static int read_attr(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/*
- * loading is read before status: loading=0 turns status away from idle
- * before loading reads 0 (both under the loader's lock), so this order never
- * sees an upload that is being handed over as neither open nor running.
- */
-static int device_busy(const char *dev, char *why, size_t len)
+int lease_upload_state(lease_attr_read read, void *ctx, const char **attr, char *val,
+		       size_t len)
 {
-	char path[PATH_MAX + 16], val[32];
 	int ret;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/loading", dev) >= sizeof(path))
-		return -ENAMETOOLONG;
-	ret = read_attr(path, val, sizeof(val));
-	if (ret) {
-		snprintf(why, len, "%s: %s", path, strerror(-ret));
+	*attr = "loading";
+	ret = read(ctx, *attr, val, len);
+	if (ret)
 		return ret;
-	}
-	if (!strcmp(val, "1")) {
-		snprintf(why, len, "%s reads 1: an upload is open", path);
-		return 1;
-	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/status", dev) >= sizeof(path))
-		return -ENAMETOOLONG;
-	ret = read_attr(path, val, sizeof(val));
-	if (ret) {
-		snprintf(why, len, "%s: %s", path, strerror(-ret));
+	if (strcmp(val, "0"))
+		return LEASE_UPLOAD_OPEN;
+	*attr = "status";
+	ret = read(ctx, *attr, val, len);
+	if (ret)
 		return ret;
-	}
-	if (strcmp(val, "idle")) {
-		snprintf(why, len, "%s reads %s: the kernel is updating the module", path, val);
-		return 1;
-	}
-	return 0;
+	return strcmp(val, "idle") ? LEASE_UPLOAD_RUNNING : LEASE_UPLOAD_IDLE;
+}
+
+/* dev: the device's directory. */
+static int read_dev_attr(void *dev, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX + 16];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", (const char *)dev, attr) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	return read_attr(path, buf, len);
+}
+
+static int device_busy(const char *dev, char *why, size_t len)
+{
+	const char *attr;
+	char val[32];
+	int ret = lease_upload_state(read_dev_attr, (void *)dev, &attr, val, sizeof(val));
+
+	if (ret < 0)
+		snprintf(why, len, "%s/%s: %s", dev, attr, strerror(-ret));
+	else if (ret == LEASE_UPLOAD_OPEN)
+		snprintf(why, len, "%s/loading reads %s: an upload is open", dev, val);
+	else if (ret == LEASE_UPLOAD_RUNNING)
+		snprintf(why, len, "%s/status reads %s: the kernel is updating the module", dev,
+			 val);
+	return ret < 0 ? ret : ret != LEASE_UPLOAD_IDLE;
 }
 
 int lease_upload_busy_sysfs(void *sysfs, char *why, size_t len)

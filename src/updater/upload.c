@@ -184,6 +184,14 @@ int upd_device_free(struct upd *u, bool probe)
 	return 0;
 }
 
+/* lease_upload_state's reader over the client: an attribute of our device. */
+static int read_fw_attr(void *u, const char *attr, char *buf, size_t len)
+{
+	ssize_t n = read_str(u, attr, buf, len);
+
+	return n < 0 ? (int)n : 0;
+}
+
 /*
  * Before every loading=1, the first and each retry: no upload may be open.
  * A status other than idle is one running (loading=1 would be ignored and
@@ -196,29 +204,16 @@ int upd_device_free(struct upd *u, bool probe)
  */
 static int nobody_uploading(struct upd *u, char *err, size_t len)
 {
-	char status[32], loading[8];
-	ssize_t n;
+	const char *attr;
+	char val[32];
+	int ret = lease_upload_state(read_fw_attr, u, &attr, val, sizeof(val));
 
-	/*
-	 * loading first: loading=0 turns status away from idle before loading
-	 * reads 0, so this order never sees an upload being handed over as
-	 * neither open nor running (the builders' probe reads in the same order).
-	 */
-	n = read_str(u, "loading", loading, sizeof(loading));
-	if (n < 0)
-		return (int)n;
-	if (strcmp(loading, "0")) {
-		snprintf(err, len, IN_PROGRESS ":loading=%s", loading);
-		return -EAGAIN;
-	}
-	n = read_str(u, "status", status, sizeof(status));
-	if (n < 0)
-		return (int)n;
-	if (strcmp(status, "idle")) {
-		snprintf(err, len, IN_PROGRESS ":%s", status);
-		return -EAGAIN;
-	}
-	return 0;
+	if (ret < 0)
+		return ret;
+	if (ret == LEASE_UPLOAD_IDLE)
+		return 0;
+	snprintf(err, len, IN_PROGRESS ":%s%s", ret == LEASE_UPLOAD_OPEN ? "loading=" : "", val);
+	return -EAGAIN;
 }
 
 /*

@@ -28,6 +28,7 @@ struct upd {
 	struct lease_hold hold;
 	bool held;
 	bool started;				/* this attempt's loading=0 was taken */
+	bool abort_failed;			/* our loading=-1 was refused */
 	char unsure[128];			/* why an upload that ran may not be ours */
 	const char *stop_why;			/* what the guard stopped for, or NULL */
 	enum update_guard stop_at;		/* and where */

@@ -184,6 +184,22 @@ int upd_device_free(struct upd *u, bool probe)
 	return 0;
 }
 
+/*
+ * Drop our open upload (loading=-1). If that write fails the bytes stay in
+ * the kernel's buffer until its loading timeout, and anyone's loading=0
+ * would hand them over: say so, never "cancelled".
+ */
+static void abort_ours(struct upd *u)
+{
+	int ret = write_str(u, "loading", "-1");
+
+	u->abort_failed = ret != 0;
+	if (ret)
+		upd_warn(u, "could not cancel our open upload (loading=-1: %s): the kernel "
+			 "drops it at its loading timeout; until then a loading=0 by anyone "
+			 "would start it", strerror(-ret));
+}
+
 /* lease_upload_state's reader over the client: an attribute of our device. */
 static int read_fw_attr(void *u, const char *attr, char *buf, size_t len)
 {
@@ -299,7 +315,7 @@ static int upload_once(struct upd *u, char *err, size_t len)
 		ret = same_as_sent(u, err, len);
 	if (ret) {
 		/* Abort so the partial image is dropped, not started. */
-		write_str(u, "loading", "-1");
+		abort_ours(u);
 		if (ret != -ENODEV)
 			return ret;
 		/*
@@ -312,7 +328,7 @@ static int upload_once(struct upd *u, char *err, size_t len)
 	}
 	/* The last moment a stop costs nothing: after loading=0 the kernel runs it. */
 	if (guard(u, UPDATE_GUARD_POLL)) {
-		write_str(u, "loading", "-1");
+		abort_ours(u);
 		return -ECANCELED;
 	}
 	ret = write_str(u, "loading", "0");
@@ -355,15 +371,21 @@ static enum update_outcome io_error(struct upd *u, int ret)
 			   strerror(-ret), gone);
 }
 
+/* How abort_ours went, for the outcome's reason. */
+static const char *cancelled(const struct upd *u)
+{
+	return u->abort_failed ? "the upload is NOT cancelled (loading=-1 failed: see the "
+				 "warning above)" : "the upload was cancelled (loading=-1)";
+}
+
 /* The guard stopped the attempt before loading=0 (upload_once: -ECANCELED). */
 static enum update_outcome stopped(struct upd *u)
 {
 	if (u->stop_at == UPDATE_GUARD_OPEN)
 		return upd_outcome(u, UPDATE_REFUSED, "stopped (%s) before the upload: nothing "
 				   "was written", u->stop_why);
-	return upd_outcome(u, UPDATE_REFUSED, "stopped (%s) before loading=0: the upload "
-			   "was cancelled (loading=-1), nothing reached the module",
-			   u->stop_why);
+	return upd_outcome(u, UPDATE_REFUSED, "stopped (%s) before loading=0: %s, nothing "
+			   "reached the module", u->stop_why, cancelled(u));
 }
 
 /* The guard stopped between attempts: the last one's outcome stands. */
@@ -564,8 +586,8 @@ enum update_outcome upd_upload(struct upd *u)
 		if (ret == -EILSEQ)
 			return upd_outcome(u, UPDATE_REFUSED, "the kernel's data buffer did not hold "
 					   "our image before loading=0 (%s; sent %zu): another "
-					   "writer wrote into this upload; cancelled (loading=-1), "
-					   "nothing reached the module", err, u->sent_len);
+					   "writer wrote into this upload; %s, nothing reached the "
+					   "module", err, u->sent_len, cancelled(u));
 		if (ret && ret != -EAGAIN)
 			return io_error(u, ret);
 		if (!ret && !err[0])

@@ -138,7 +138,7 @@ wait_for "A past the first KiB" past_1k
 printf 'XXXXXXXXXXXXXXXX' | dd of="$FW/data" bs=16 seek=4 conv=notrunc status=none
 wait "$apid" || arc=$?
 eq "A with bytes mixed in" "$arc" 3
-has "update refused: the kernel's data buffer did not hold our image before loading=0 (94208 bytes, differs at 64; sent 94208): another writer wrote into this upload; cancelled (loading=-1), nothing reached the module" a.err
+has "update refused: the kernel's data buffer did not hold our image before loading=0 (94208 bytes, differs at 64; sent 94208): another writer wrote into this upload; the upload was cancelled (loading=-1), nothing reached the module" a.err
 eq "loading after the cancel" "$(cat "$FW/loading")" 0
 eq "version" "$(cat "$DEV/version")" 1.5.24
 stop_server

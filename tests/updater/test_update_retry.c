@@ -55,6 +55,7 @@ struct fake {
 	unsigned int handover_after;	/* data writes before an intruder's loading=0 */
 	int loading0_err;		/* what our loading=0 write answers */
 	bool loading0_took;		/* ... though the kernel took it */
+	int abort_err;			/* what loading=-1 answers */
 	uint8_t data[256 * 1024];	/* the kernel's buffer, read back by the updater */
 };
 
@@ -143,6 +144,8 @@ static ssize_t fake_write(struct sysfs_client *c, const char *path, const void *
 	if (!strcmp(path, FW "/loading")) {
 		/* Any write to loading starts or ends the open upload (the kernel's state). */
 		f->stale_loading = false;
+		if (f->abort_err && count == 2 && !memcmp(buf, "-1", 2))
+			return f->abort_err;	/* the open upload stays open */
 		if (f->loading0_err && count == 1 && !memcmp(buf, "0", 1)) {
 			if (f->loading0_took) {
 				f->loading = false;
@@ -458,6 +461,30 @@ static void test_loading0_write_fails(void **state)
 	free(f);
 }
 
+/* A cancel that fails is said to have failed: never "cancelled". */
+static void test_cancel_fails(void **state)
+{
+	struct fake *f = fake_new();
+	struct update_opts o;
+	struct update_result r;
+	struct img i;
+	char want[320];
+
+	f->mix_at = 1;
+	f->abort_err = -EIO;
+	opts(&o, &i, f, 1);
+	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
+	snprintf(want, sizeof(want), "the kernel's data buffer did not hold our image before "
+		 "loading=0 (%zu bytes, differs at 0; sent %zu): another writer wrote into this "
+		 "upload; the upload is NOT cancelled (loading=-1 failed: see the warning "
+		 "above), nothing reached the module", i.len, i.len);
+	assert_string_equal(r.reason, want);
+	assert_true(f->loading);
+	assert_int_equal(f->uploads, 0);
+	free(i.buf);
+	free(f);
+}
+
 /* The kernel's buffer read back before loading=0: a mixed one is cancelled. */
 static void test_readback(void **state)
 {
@@ -472,7 +499,8 @@ static void test_readback(void **state)
 	assert_int_equal(update_run(&f->c, &o, &r), UPDATE_REFUSED);
 	snprintf(want, sizeof(want), "the kernel's data buffer did not hold our image before "
 		 "loading=0 (%zu bytes, differs at 4096; sent %zu): another writer wrote into "
-		 "this upload; cancelled (loading=-1), nothing reached the module", i.len, i.len);
+		 "this upload; the upload was cancelled (loading=-1), nothing reached the "
+		 "module", i.len, i.len);
 	assert_string_equal(r.reason, want);
 	assert_int_equal(f->uploads, 0);
 	assert_false(f->loading);
@@ -688,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_retry_into_open_upload),
 		cmocka_unit_test(test_readback),
 		cmocka_unit_test(test_handed_over_by_another),
+		cmocka_unit_test(test_cancel_fails),
 		cmocka_unit_test(test_loading0_write_fails),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_keep_updates),

@@ -23,6 +23,7 @@
  *
  * A signal ignored when tdxup started stays ignored (it is never pending).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,10 +31,22 @@
 #include "cli/cli.h"
 #include "cli/cmd_update_signals.h"
 
+/*
+ * Every signal whose default action ends the process and that another
+ * process (or a limit) can send; the faults (SIGSEGV, SIGBUS, ...) are the
+ * updater's own and cannot be deferred. SIGXFSZ blocked makes the write
+ * fail with EFBIG instead. Realtime signals are not named: a service
+ * manager does not send them to stop a unit.
+ */
 static const int term_sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2,
-				 SIGALRM };
+				 SIGALRM, SIGPWR, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,
+				 SIGSTKFLT };
 static const char *const term_names[] = { "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGPIPE",
-					  "SIGUSR1", "SIGUSR2", "SIGALRM" };
+					  "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGPWR", "SIGXCPU",
+					  "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGIO",
+					  "SIGSTKFLT" };
+_Static_assert(sizeof(term_sigs) / sizeof(term_sigs[0]) ==
+	       sizeof(term_names) / sizeof(term_names[0]), "one name per signal");
 #define NR_TERM	(sizeof(term_sigs) / sizeof(term_sigs[0]))
 
 void term_guard_init(struct term_guard *g)

@@ -116,6 +116,13 @@ has "SIGHUP $DEFERRED" err
 eq "version (later status read)" "$VERSION" 1.5.30
 summary_has "updates applied" 1
 
+# SIGPWR (init or a UPS daemon on power loss) ends a process too: 128 + 30.
+signalled status-pwr 158 -P @FW@/status -e trace=openat -e inject=openat:signal=SIGPWR:when=$FIRST
+has "updated: updated the TDX module from 1.5.24 to 1.5.30" out
+has "SIGPWR $DEFERRED" err
+eq "version (SIGPWR)" "$VERSION" 1.5.30
+summary_has "updates applied" 1
+
 # ---- SIGKILL after loading=0: nothing to defer; the builders' probe -----------
 # The hold's lock dies with the updater, but status stays away from idle
 # until the kernel is done: the builders wait for that.

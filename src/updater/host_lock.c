@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The host-wide update lock (include/tdxup/host_lock.h). */
 #include <errno.h>
-#include <linux/magic.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,22 +120,39 @@ out:
 	return fd;
 }
 
-/* The holder writes its line just after taking the lock: give it a moment. */
+/*
+ * The holder writes its line just after taking the lock: give it a moment.
+ * Until then the file may still hold the line of a holder killed before it
+ * could clear it (a dead pid): that one is not taken for the holder.
+ */
 #define HOLDER_TRIES	50
 #define HOLDER_WAIT_NS	4000000
+
+static bool line_is_live(const char *line, size_t n)
+{
+	long pid;
+
+	if (!memchr(line, '\n', n) || sscanf(line, "pid %ld ", &pid) != 1 || pid <= 0)
+		return false;
+	return !kill((pid_t)pid, 0) || errno == EPERM;
+}
 
 static void read_holder(int fd, char *holder, size_t len)
 {
 	struct timespec ts = { 0, HOLDER_WAIT_NS };
 	ssize_t n = 0;
+	int i;
 
-	for (int i = 0; i < HOLDER_TRIES; i++) {
+	for (i = 0; i < HOLDER_TRIES; i++) {
 		n = pread(fd, holder, len - 1, 0);
-		if (n > 0 && memchr(holder, '\n', (size_t)n))
-			break;
+		if (n > 0) {
+			holder[n] = '\0';
+			if (line_is_live(holder, (size_t)n))
+				break;
+		}
 		nanosleep(&ts, NULL);
 	}
-	if (n <= 0) {
+	if (n <= 0 || i == HOLDER_TRIES) {
 		snprintf(holder, len, "another process (no details recorded yet)");
 		return;
 	}
@@ -185,8 +203,13 @@ int host_lock_take(const char *path, const char *what, int *fd, char *msg, size_
 
 void host_lock_drop(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	/* No record outlives its holder: the next one starts from an empty file. */
+	if (ftruncate(fd, 0)) {
+		/* Advisory text only: a record left is read as stale (dead pid). */
+	}
+	close(fd);
 }
 
 /* One /proc/locks line: "1: FLOCK  ADVISORY  WRITE 123 fe:00:4567 0 EOF". */

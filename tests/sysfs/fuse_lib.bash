@@ -159,3 +159,9 @@ wait_for() {
 # A build of the served workload in flight: its lease entry exists.
 build_in_flight() { [ -n "$(ls -A "$MNT/run/tdxup/lease/builds" 2>/dev/null)" ]; }
 no_build() { ! build_in_flight; }
+
+# strace, as the tests run it: LeakSanitizer cannot work under ptrace (it
+# aborts at exit), so a traced tdxup of the ASan build skips the leak check;
+# the same runs untraced keep it. Use as "${STRACE[@]}" ARGS... (also after
+# timeout, which would not find a shell function).
+STRACE=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace)

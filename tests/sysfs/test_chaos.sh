@@ -51,7 +51,7 @@ start_update() {
 start_update_slow() {
 	local spid
 	command -v strace >/dev/null || skip "strace not installed (scripts/install-deps)"
-	strace -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
+	"${STRACE[@]}" -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
 		-e inject=pwrite64:delay_exit=5000 \
 		"$TDXUP" update "$IMG" --sysroot "$MNT" "$@" >"$TMP/u.out" 2>"$TMP/u.err" &
 	spid=$!

@@ -32,7 +32,7 @@ data_writes() {
 count() {
 	local chunk=$1 writes=$2 log=$TMP/strace.$1 n
 	start_server "chunk$chunk" --module 1.5.24
-	strace -f -qq -e trace=openat,pwrite64,close -e signal=none -o "$log" \
+	"${STRACE[@]}" -f -qq -e trace=openat,pwrite64,close -e signal=none -o "$log" \
 		"$TDXUP" update --sysroot "$MNT" "$IMG" --chunk "$chunk" >"$TMP/out" 2>&1 ||
 		{ cat "$TMP/out" >&2; fail "--chunk $chunk: update failed"; }
 	grep -q "updated the TDX module from 1.5.24 to 1.5.25" "$TMP/out" || fail "--chunk $chunk: $(cat "$TMP/out")"

@@ -127,7 +127,7 @@ arc=0
 # A writes its image on one open of data, 256 bytes a write; strace slows
 # each write by 10 ms so that the other writer lands inside A's upload.
 command -v strace >/dev/null || skip "strace not installed (scripts/install-deps)"
-timeout 120 strace -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
+timeout 120 "${STRACE[@]}" -f -qq -o /dev/null -P "$FW/data" -e trace=pwrite64 \
 	-e inject=pwrite64:delay_exit=10000 \
 	"$TDXUP" update "$A_IMG" --sysroot "$MNT" --hold-builds off --chunk 256 \
 	>"$TMP/a.out" 2>"$TMP/a.err" & apid=$!

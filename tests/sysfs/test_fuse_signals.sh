@@ -21,7 +21,7 @@ TDXUP=${1:?usage: $0 path/to/tdxup}
 . "$(dirname "$0")/fuse_lib.bash"
 fuse_usable
 command -v strace >/dev/null || skip "strace not installed (scripts/install-deps)"
-strace -qq -o /dev/null -e trace=none true 2>/dev/null || skip "strace cannot trace here (ptrace)"
+"${STRACE[@]}" -qq -o /dev/null -e trace=none true 2>/dev/null || skip "strace cannot trace here (ptrace)"
 
 IMG=$TMP/tdx_module_1.5.30.blob
 "$TDXUP" image build --version 1.5.30 -o "$IMG" >/dev/null || fail "image build 1.5.30"
@@ -45,7 +45,7 @@ signalled() {
 	start_server "$name" "${HOST[@]}"
 	for a in "$@"; do args+=("${a//@FW@/$FW}"); done
 	RC=0
-	timeout -s KILL 60 strace -f -qq -o "$TMP/$name/strace" "${args[@]}" \
+	timeout -s KILL 60 "${STRACE[@]}" -f -qq -o "$TMP/$name/strace" "${args[@]}" \
 		"$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on --retry-for 20s --io-timeout 0 \
 		>"$TMP/out" 2>"$TMP/err" || RC=$?
 	[ "$RC" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$name: exit $RC, not $want"; }
@@ -72,7 +72,7 @@ summary_has "updates applied" 1
 # own run, so the count follows the code): the next opening is the first
 # read after loading=0.
 start_server count "${HOST[@]}"
-timeout -s KILL 60 strace -f -qq -o "$TMP/count.trace" -P "$FW/status" -P "$FW/loading" \
+timeout -s KILL 60 "${STRACE[@]}" -f -qq -o "$TMP/count.trace" -P "$FW/status" -P "$FW/loading" \
 	-e trace=openat,pwrite64 "$TDXUP" update "$IMG" --sysroot "$MNT" --hold-builds on --io-timeout 0 \
 	>"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; fail "the traced update failed"; }
 BEFORE=$(awk '/pwrite64\([0-9]+, "0", 1, 0\)/ { print n + 0; exit } /tdx_module\/status"/ { n++ }' \

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -161,6 +162,60 @@ static void test_exclusive_and_released_by_death(void **state)
 	host_lock_drop(fd);
 }
 
+/*
+ * A holder killed before it dropped the lock leaves its line; the next
+ * holder has the lock but has not yet written its own. A refused updater
+ * must not name the dead one as the holder. And a lock dropped leaves an
+ * empty file.
+ */
+static void test_stale_record_not_named(void **state)
+{
+	char path[128], holder[HOST_LOCK_HOLDER_LEN], stale[64], c;
+	int fd, lfd, status, p[2], up[2];
+	struct stat st;
+	pid_t dead, pid;
+
+	snprintf(path, sizeof(path), "%s/locks/sys.lock", dir);
+	assert_int_equal(host_lock_take(path, "first", &fd, NULL, 0), 0);
+	host_lock_drop(fd);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+
+	dead = fork();
+	if (!dead)
+		_exit(0);
+	assert_int_equal(waitpid(dead, &status, 0), dead);
+	lfd = open(path, O_WRONLY);
+	assert_true(lfd >= 0);
+	snprintf(stale, sizeof(stale), "pid %ld (tdxup) since 2026-01-01T00:00:00Z\n", (long)dead);
+	assert_int_equal(write(lfd, stale, strlen(stale)), (ssize_t)strlen(stale));
+	close(lfd);
+	/* A holder that has the lock and writes nothing (yet). */
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (!pid) {
+		char c = 'l';
+		int f = open(path, O_RDONLY);
+
+		close(p[1]);
+		if (f < 0 || flock(f, LOCK_EX) || write(up[1], &c, 1) != 1)
+			_exit(1);
+		if (read(p[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[0]);
+	close(up[1]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	close(up[0]);
+	assert_int_equal(host_lock_take(path, "second", &fd, holder, sizeof(holder)), -EBUSY);
+	assert_string_equal(holder, "another process (no details recorded yet)");
+	close(p[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+}
+
 /* take and probe both refuse, naming what, and change nothing. */
 static void refused(const char *path, int err, const char *why)
 {
@@ -296,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_path_key),
 		cmocka_unit_test(test_exclusive_and_released_by_death),
 		cmocka_unit_test(test_planted_files),
+		cmocka_unit_test(test_stale_record_not_named),
 		cmocka_unit_test(test_lock_dir),
 	};
 

@@ -18,8 +18,15 @@ WRAPPER=$SRC/contrib/qemu/tdxup-qemu-wrapper
 ROOT=$TMP/root
 export TDXUP TDXUP_SYSROOT=$ROOT TDXUP_LEASE_TIMEOUT=30s
 
-td_xml() { printf "<domain type='kvm'><name>%s</name><launchSecurity type='tdx'/></domain>\n" "$1"; }
-plain_xml() { printf "<domain type='kvm'><name>%s</name></domain>\n" "$1"; }
+xml_td() { printf "<domain type='kvm'><name>%s</name><launchSecurity type='tdx'/></domain>\n" "$1"; }
+xml_plain() { printf "<domain type='kvm'><name>%s</name></domain>\n" "$1"; }
+# A hook phase that does not read its stdin (started, release, ...) may exit
+# before the XML is written: the writer must not fail the pipeline then
+# (SIGPIPE under pipefail). libvirt itself ignores EPIPE there.
+feed() { ( trap '' PIPE; "$@" ) 2>/dev/null || true; }
+td_xml() { feed xml_td "$@"; }
+plain_xml() { feed xml_plain "$@"; }
+libvirt_xml() { feed xml_libvirt "$@"; }
 # The hook as libvirt runs it: from hooks/qemu.d/, by its path there, with
 # the domain's XML on stdin and "-" as the fourth argument.
 QEMU_D=$TMP/etc/libvirt/hooks/qemu.d
@@ -27,7 +34,7 @@ install -D -m 0755 "$HOOK" "$QEMU_D/tdxup"
 hook() { "$QEMU_D/tdxup" "$@"; }
 # A domain XML as libvirt passes it to `prepare begin` (the live
 # definition: id, uuid, devices, a TDX launchSecurity with children).
-libvirt_xml() { # NAME LAUNCH-SECURITY-TYPE
+xml_libvirt() { # NAME LAUNCH-SECURITY-TYPE
 	cat <<XML
 <domain type='kvm' id='7'>
   <name>$1</name>
@@ -265,7 +272,7 @@ done
 # The lease directory as tmpfiles.d makes it (dist/usr/lib/tmpfiles.d/tdxup.conf),
 # under the sysroot. The group: tdxup-lease if the package made it, else an
 # unused gid (nothing needs its name). Builders open root's gate read-only.
-gid=$(getent group tdxup-lease | cut -d: -f3)
+gid=$(getent group tdxup-lease | cut -d: -f3 || true)
 [ -n "$gid" ] || gid=64999
 chmod 0755 "$TMP"
 L=$ROOT/run/tdxup/lease

@@ -386,6 +386,11 @@ static void *builder_thread(void *arg)
 	while (!atomic_load(&w->stop)) {
 		fill_pages(a);
 		ret = td_build(a, &hw_error);
+		/* Stopped while waiting for a lease: no build began, none failed. */
+		if (ret == -ECANCELED && atomic_load(&w->stop)) {
+			td_kvm_destroy(&a->vmm);
+			break;
+		}
 		if (!ret) {
 			build_finished(a);
 			run_once(a);

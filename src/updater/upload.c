@@ -402,7 +402,8 @@ static void record(struct upd *u, const char *err, uint64_t start)
 
 	if (r->nr_attempts < UPDATE_MAX_ATTEMPTS) {
 		a = &r->attempts[r->nr_attempts];
-		snprintf(a->error, sizeof(a->error), "%s", err);
+		/* Cut to the record's size: an unsure upload's why is longer. */
+		snprintf(a->error, sizeof(a->error), "%.*s", (int)sizeof(a->error) - 1, err);
 		a->at_ms = (start - u->t0) / 1000;
 		a->format = r->format;
 	}

@@ -22,6 +22,16 @@ mount -t sysfs sysfs /sys
 mount -t tmpfs -o mode=0755 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# A checkout, build tree or kernel source under the host's /tmp or /run
+# (a clone in mktemp -d) is hidden by the scratch mounts: show it again,
+# read-only, from the host at the same path.
+for p in "$TDXUP_SRC" "$TDXUP_BUILD" "$TDXUP_KSRC"; do
+	case $p in
+	/tmp/* | /run/*)
+		mountpoint -q "$p" && continue
+		mkdir -p "$p" && mount -r -t hostfs -o "$p" none "$p" ;;
+	esac
+done
 mkdir -p /tmp/out
 mount -t hostfs -o "$TDXUP_OUT" none /tmp/out
 boot_done=$(cut -d' ' -f1 /proc/uptime)

@@ -94,6 +94,13 @@ int fsafe_check_output(const char *path, struct fsafe_err *err);
  */
 int fsafe_open_log(const char *path, unsigned int mode, struct fsafe_err *err);
 
+/*
+ * Whether a flock is held on FD's file, by process PID (any if PID < 0):
+ * 1 or 0 as /proc/locks shows it (the process that took each lock), or
+ * -errno when it cannot be read. Nothing is locked to find out.
+ */
+int fsafe_flock_held(int fd, long pid);
+
 /* Is uid "us" (root or the caller's effective uid)? */
 bool fsafe_uid_ok(uid_t uid);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tdxup/fsafe.h"
@@ -406,4 +407,37 @@ int fsafe_open_log(const char *path, unsigned int mode, struct fsafe_err *err)
 		return ret;
 	}
 	return fd;
+}
+
+/* One /proc/locks line: "1: FLOCK  ADVISORY  WRITE 123 fe:00:4567 0 EOF". */
+static bool flock_line_is(const char *line, const struct stat *st, long pid)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	char type[16];
+	long p;
+
+	/* Waiters ("1: -> FLOCK ...") hold nothing. */
+	if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &p, &maj, &min, &ino) != 5)
+		return false;
+	return !strcmp(type, "FLOCK") && (pid < 0 || p == pid) && maj == major(st->st_dev) &&
+	       min == minor(st->st_dev) && ino == (unsigned long)st->st_ino;
+}
+
+int fsafe_flock_held(int fd, long pid)
+{
+	bool held = false;
+	char line[256];
+	struct stat st;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -errno;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return -errno;
+	while (!held && fgets(line, sizeof(line), f))
+		held = flock_line_is(line, &st, pid);
+	fclose(f);
+	return held;
 }

@@ -6,18 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lease/lease_internal.h"
+#include "tdxup/fsafe.h"
 
 /* Temporary names unique in this process (threads included). */
 static atomic_uint tmp_counter;
@@ -311,38 +309,6 @@ static int pidfd_signal(int pidfd, int sig)
 }
 
 /*
- * Whether process pid holds the flock on fd's inode: /proc/locks names the
- * process that took each lock. An entry's pid= is only what its writer
- * claims; a member of the lease group could write another build's holder
- * there, and root would signal it.
- */
-static bool holds_flock(int fd, long pid)
-{
-	unsigned int maj, min;
-	unsigned long ino;
-	bool yes = false;
-	char line[256], type[16];
-	struct stat st;
-	long p;
-	FILE *f;
-
-	if (fstat(fd, &st))
-		return false;
-	f = fopen("/proc/locks", "re");
-	if (!f)
-		return false;
-	while (!yes && fgets(line, sizeof(line), f)) {
-		/* "1: FLOCK  ADVISORY  WRITE 123 fe:00:4567 0 EOF"; waiters ("->") hold nothing. */
-		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &p, &maj, &min, &ino) != 5)
-			continue;
-		yes = !strcmp(type, "FLOCK") && p == pid && maj == major(st.st_dev) &&
-		      min == minor(st.st_dev) && ino == (unsigned long)st.st_ino;
-	}
-	fclose(f);
-	return yes;
-}
-
-/*
  * Signal the holder of the entry fd has open. The pidfd is taken first and
  * the lock checked after: if that pid holds the entry's lock then, it was
  * alive, the pid could not have been reused, and the pidfd names the
@@ -361,7 +327,8 @@ static int signal_holder(int bdfd, const char *id, int fd, const struct lease_en
 	if (!flock(fd, LOCK_EX | LOCK_NB)) {
 		ret = 0;			/* died meanwhile: reclaim below */
 		flock(fd, LOCK_UN);
-	} else if (!holds_flock(fd, ent->pid)) {
+	} else if (fsafe_flock_held(fd, ent->pid) != 1) {
+		/* An entry's pid= is only what its writer, any member, claims. */
 		ret = -ESRCH;
 	} else {
 		ret = pidfd_signal(pidfd, SIGTERM) && errno != ESRCH ? -errno : 0;

@@ -212,20 +212,6 @@ void host_lock_drop(int fd)
 	close(fd);
 }
 
-/* One /proc/locks line: "1: FLOCK  ADVISORY  WRITE 123 fe:00:4567 0 EOF". */
-static bool flock_line_is(const char *line, const struct stat *st)
-{
-	unsigned int maj, min;
-	unsigned long ino;
-	char type[16];
-
-	/* Waiters ("1: -> FLOCK ...") hold nothing. */
-	if (sscanf(line, "%*d: %15s %*s %*s %*d %x:%x:%lu", type, &maj, &min, &ino) != 4)
-		return false;
-	return !strcmp(type, "FLOCK") && maj == major(st->st_dev) && min == minor(st->st_dev) &&
-	       ino == (unsigned long)st->st_ino;
-}
-
 /*
  * What host_lock_take would find, read only: the directory and the file
  * by the same rules (fsafe_ensure_dir, fsafe_open_lock), nothing created.
@@ -279,33 +265,14 @@ static int probe_open(const char *path, char *msg, size_t len)
 
 int host_lock_probe(const char *path, char *msg, size_t len)
 {
-	bool held = false;
-	char line[256];
-	struct stat st;
-	FILE *f;
-	int fd;
+	int fd, held;
 
 	fd = probe_open(path, msg, len);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
-	if (fstat(fd, &st)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	f = fopen("/proc/locks", "re");
-	if (!f) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	while (!held && fgets(line, sizeof(line), f))
-		held = flock_line_is(line, &st);
-	fclose(f);
-	if (held && msg && len)
+	held = fsafe_flock_held(fd, -1);
+	if (held > 0 && msg && len)
 		read_holder(fd, msg, len);
 	close(fd);
-	return held ? -EBUSY : 0;
+	return held < 0 ? held : held ? -EBUSY : 0;
 }

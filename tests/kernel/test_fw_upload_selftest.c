@@ -23,6 +23,7 @@
 #include "kernel/test_firmware.h"
 #include "emu/kthread.h"
 #include "emu/sysfs.h"
+#include "lab/sched.h"
 
 #define DIR		TEST_FIRMWARE_DIR
 /*
@@ -37,6 +38,16 @@
 #define POLL_STEPS		50
 #define CANCEL_POLL_STEPS	(POLL_STEPS + 100)
 
+/*
+ * The driver's worker runs under the lab's scheduler, on its virtual clock:
+ * the 1 ms between polls and the driver's 100 ms cancel period are virtual,
+ * so a poll count depends on the driver's logic only, never on how loaded
+ * the machine is (the FUSE run, tests/sysfs/test_fw_selftest.sh, measures
+ * real time instead). The seed is fixed: same run, same counts.
+ */
+#define SCHED_SEED		0x7e57f1u
+
+static struct lab_sched *sched;
 static struct sysfs_tree *tree;
 static struct test_firmware *tf;
 
@@ -101,7 +112,7 @@ static void inject_error(const char *name, const char *status, const char *error
 /* status=$(cat status): compared without the trailing newline */
 static bool await_status_in(const char *name, const char *expected, int steps)
 {
-	const struct kthread_ops *kt = kthread_default_ops();
+	const struct kthread_ops *kt = lab_sched_ops(sched);
 	char path[128], status[64] = "", want[64];
 	int i;
 
@@ -147,15 +158,19 @@ static void random_firmware(uint8_t *p, size_t n, uint64_t seed)
 
 static int group_setup(void **state)
 {
+	sched = lab_sched_create(SCHED_SEED);
 	tree = sysfs_tree_create();
-	tf = test_firmware_create(tree, NULL);
-	return tree && tf ? 0 : -1;
+	if (!sched || !tree)
+		return -1;
+	tf = test_firmware_create(tree, lab_sched_ops(sched));
+	return tf ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
 	test_firmware_destroy(tf);
 	sysfs_tree_destroy(tree);
+	lab_sched_destroy(sched);
 	return 0;
 }
 
@@ -181,15 +196,24 @@ static void test_register(void **state)
 	assert_int_equal(echo(DIR "/config_upload_name", "nope", false), -EINVAL);
 }
 
+/*
+ * The driver looks at the cancel flag once per 100 ms sleep: idle follows
+ * the cancel after some virtual time in (0, 100 ms], never at once (the
+ * worker is asleep when the cancel lands) and never a period late.
+ */
 static void test_upload_cancel(void **state)
 {
 	const char *status = *state;
 	char expected[64];
+	uint64_t t0, waited_ns;
 
 	inject_error("fw1", status, "user-abort");
 	assert_true(await_status("fw1", status));
+	t0 = lab_sched_now_ns(sched);
 	echo_ok(DIR "/fw1/cancel", "1", true);
 	assert_true(await_status_in("fw1", "idle", CANCEL_POLL_STEPS));
+	waited_ns = lab_sched_now_ns(sched) - t0;
+	assert_in_range(waited_ns, 1, 100 * 1000 * 1000);
 	snprintf(expected, sizeof(expected), "%s:user-abort", status);
 	expect_error("fw1", expected);
 }

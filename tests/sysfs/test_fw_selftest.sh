@@ -10,10 +10,14 @@
 # first passed).
 #
 # Timing: the kernel's script polls status at most 50 times with a 1 ms
-# sleep, so every transition here must show within 50 polls. Polls use
-# builtins only (read, read -t as the sleep), so a poll costs the 1 ms sleep
-# plus one FUSE read, not two forks: a budget at least as tight as the
-# script's. One exception, named where it is used: idle after a cancel.
+# sleep. Polls here use builtins only (read, read -t as the sleep), so a poll
+# costs the 1 ms sleep plus one FUSE read, not two forks: a budget at least
+# as tight as the script's. How many polls each transition took is measured
+# and reported (with how many went over the budget), never asserted: on a
+# loaded machine or under TSan the worker thread can miss any budget, and the
+# driver's own timing is checked on the lab scheduler's virtual clock in
+# tests/kernel/test_fw_upload_selftest.c. What fails here is a wrong status,
+# or no transition within HANG_S seconds.
 set -euo pipefail
 
 TDXUP=${1:?usage: $0 path/to/tdxup}
@@ -22,37 +26,39 @@ TDXUP=${1:?usage: $0 path/to/tdxup}
 fuse_usable
 
 POLLS=50
-# The driver looks at its cancel flag once per 100 ms sleep (kernel.md 11),
-# so idle can follow a cancel by up to 100 ms by design; the kernel's script
-# gets away with 50 polls only because each of its polls forks cat and
-# sleep. Here: the 50 polls plus that one 100 ms period in 1 ms polls.
-CANCEL_POLLS=$((POLLS + 100))
+HANG_S=20
 
 # A sleep without a fork: read -t on a pipe nobody writes.
 exec {SLEEP_FD}<> <(:)
 nap() { read -r -t 0.001 -u "$SLEEP_FD" _ || true; }
 
-# The slowest transition, in polls and microseconds: [0] within the 50-poll
-# budget, [1] idle after a cancel.
-WORST_POLLS=(0 0) WORST_US=(0 0) TRANSITIONS=0
+# The slowest transition, in polls and microseconds: [0] every transition but
+# [1] idle after a cancel. The driver looks at its cancel flag once per 100 ms
+# sleep (kernel.md 11), so idle can follow a cancel by up to 100 ms by design;
+# the kernel's script gets away with 50 polls there only because each of its
+# polls forks cat and sleep.
+WORST_POLLS=(0 0) WORST_US=(0 0) TRANSITIONS=0 OVER_BUDGET=0
 
-# await_status NAME WANT [POLLS]: WANT within POLLS reads of status.
+# await_status NAME WANT [cancel]: WANT within HANG_S seconds of polls.
 await_status() {
-	local f=$TD/$1/status want=$2 max=${3:-$POLLS} i s t0 us k=0
-	((max > POLLS)) && k=1
+	local f=$TD/$1/status want=$2 k=0 i=0 s t0 now us
+	[ "${3:-}" = cancel ] && k=1
 	t0=${EPOCHREALTIME/./}
-	for ((i = 1; i <= max; i++)); do
+	while :; do
+		i=$((i + 1))
 		read -r s <"$f" || fail "$f unreadable"
-		if [ "$s" = "$want" ]; then
-			us=$((${EPOCHREALTIME/./} - t0))
-			TRANSITIONS=$((TRANSITIONS + 1))
-			((i > WORST_POLLS[k])) && WORST_POLLS[k]=$i
-			((us > WORST_US[k])) && WORST_US[k]=$us
-			return 0
-		fi
+		now=${EPOCHREALTIME/./}
+		us=$((now - t0))
+		[ "$s" = "$want" ] && break
+		((us < HANG_S * 1000000)) ||
+			fail "$1: status '$s' after $i polls in $HANG_S s, want '$want'"
 		nap
 	done
-	fail "$1: status '$s' after $max polls, want '$want'"
+	TRANSITIONS=$((TRANSITIONS + 1))
+	((k == 0 && i > POLLS)) && OVER_BUDGET=$((OVER_BUDGET + 1))
+	((i > WORST_POLLS[k])) && WORST_POLLS[k]=$i
+	((us > WORST_US[k])) && WORST_US[k]=$us
+	return 0
 }
 
 expect_error() {
@@ -105,7 +111,7 @@ selftest() {
 		inject fw1 "$st" user-abort
 		await_status fw1 "$st"
 		echo 1 >"$TD/fw1/cancel"
-		await_status fw1 idle "$CANCEL_POLLS"
+		await_status fw1 idle cancel
 		expect_error fw1 "$st:user-abort"
 	done
 
@@ -148,9 +154,9 @@ selftest() {
 	eq "config_upload_name after unregister" "$(cat "$TD/config_upload_name")" "(null)"
 	eq "tdx_module untouched" "$(cat "$FW/status")" idle
 	stop_server
-	echo "selftest$1: $TRANSITIONS transitions; slowest within the $POLLS-poll budget:" \
-		"${WORST_POLLS[0]} polls, $(ms "${WORST_US[0]}") ms; slowest idle after a" \
-		"cancel: ${WORST_POLLS[1]} polls, $(ms "${WORST_US[1]}") ms"
+	echo "selftest$1: $TRANSITIONS transitions, $OVER_BUDGET over the script's" \
+		"$POLLS-poll budget; slowest: ${WORST_POLLS[0]} polls, $(ms "${WORST_US[0]}") ms;" \
+		"slowest idle after a cancel: ${WORST_POLLS[1]} polls, $(ms "${WORST_US[1]}") ms"
 }
 
 if [ "${TDXUP_SELFTEST_NS:-}" = 1 ]; then
@@ -158,7 +164,7 @@ if [ "${TDXUP_SELFTEST_NS:-}" = 1 ]; then
 	exit 0
 fi
 selftest ""
-WORST_POLLS=(0 0) WORST_US=(0 0) TRANSITIONS=0
+WORST_POLLS=(0 0) WORST_US=(0 0) TRANSITIONS=0 OVER_BUDGET=0
 ns=(unshare -m --propagation private)
 if ! "${ns[@]}" true 2>/dev/null; then
 	ns=(unshare -r -m --propagation private)

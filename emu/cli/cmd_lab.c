@@ -76,7 +76,13 @@ static void lab_usage(FILE *f)
 		"\n"
 		"exit status: 0 the verdict is PASS (with --compare: every column's verdict\n"
 		"passes); 1 the verdict is FAIL (with --compare: any column's, mainline's in\n"
-		"the default race); 2 usage; 3 the host could not be set up.\n",
+		"the default race); 2 usage; 3 the host could not be set up.\n"
+		"With --explore: 0 only when every row is complete, the exactness check is\n"
+		"exact and no row shows harm it promises never to show: a module or TD lost\n"
+		"or an update failed (any row); a wrong MRTD (any row but mainline/retry); a\n"
+		"failed build (any row but detect/retry); a SHUTDOWN refused under the hold;\n"
+		"a busy outcome under mainline/retry or detect/retry. 1 otherwise, each harm\n"
+		"printed as a HARM line under the table.\n",
 		cli_prog, cli_prog);
 }
 

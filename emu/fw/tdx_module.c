@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fw/tdx_module.h"
+#include "tdxup/plant.h"
 #include "tdxup/td_abi.h"
 
 /* Metadata constants of our emulated builds (inferred where not in spec 7). */
@@ -326,7 +327,8 @@ static uint64_t sys_shutdown(struct tdx_module *m, unsigned int lp, struct seam_
 		return TDX_SYS_BUSY;
 	}
 	if (avoid && m->g.td_build_count) {
-		m->sys_state = SYS_READY;
+		if (!tdxup_planted(PLANT_REFUSAL_SHUTS_DOWN))
+			m->sys_state = SYS_READY;
 		return TDX_UPDATE_COMPAT_SENSITIVE | (uint64_t)m->g.td_build_count << 16 |
 		       TDX_COMPAT_SENSITIVE_CAUSE_TD_BUILD;
 	}

@@ -642,6 +642,7 @@ static void count_trace(struct lab_explore_stats *st, const struct lab_result *r
 		st->failed_builds += res->failed_builds;
 	}
 	st->td_lost_traces += res->tds_lost > 0;
+	st->refused_traces += res->busy_rejections > 0;
 }
 
 static double now_s(void)

@@ -49,6 +49,7 @@ struct lab_explore_stats {
 	uint64_t wrong_mrtd_traces, wrong_mrtd_builds;
 	uint64_t failed_build_traces, failed_builds;
 	uint64_t td_lost_traces;
+	uint64_t refused_traces;	/* a SHUTDOWN refused busy at least once */
 	unsigned int max_depth;
 	bool complete;			/* the whole tree, no bound cut anything */
 	bool hit_max_traces, hit_preemption_bound;
@@ -91,6 +92,14 @@ struct lab_proof_row {
 	const char *policy;		/* retry, hold, oneshot */
 	struct lab_explore_stats st;
 };
+/*
+ * The harm a row shows that its profile and policy promise it never shows
+ * (explore_report.c states the promises). The number of broken promises,
+ * each described in why (a line each, "; "-joined) when why is not NULL.
+ */
+unsigned int lab_proof_harm(const struct lab_config *cfg, const struct lab_proof_row *r,
+			    char *why, size_t len);
+
 void lab_print_proof(FILE *f, const struct lab_config *cfg, const struct lab_proof_row *rows,
 		     unsigned int n, const struct lab_exactness *ex);
 int lab_print_proof_json(FILE *f, const struct lab_config *cfg,

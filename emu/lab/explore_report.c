@@ -105,6 +105,76 @@ int lab_exactness_check(const struct lab_config *base, struct lab_exactness *ex)
 	return 0;
 }
 
+/* ---- the promises -------------------------------------------------------- */
+
+/*
+ * What a row promises, whatever the order of the steps (the exit status of
+ * --explore, its --help and docs/architecture.md say the same):
+ *
+ * - No module lost, no TD lost, no failed update: nothing fails unless a
+ *   fault is armed, and none is unless the configuration arms one.
+ * - No wrong MRTD, except under mainline without the hold: that row is the
+ *   erratum itself (nothing refuses the update, nothing holds the builds).
+ * - No failed build, except under detect without the hold: detect fails the
+ *   build an update straddled (it is rebuilt); every other row must keep
+ *   builds out of the update or let them finish.
+ * - No SHUTDOWN refused under the hold: the hold drained every build before
+ *   the upload, so v8's refusal found one in its window only if a build got
+ *   past the hold.
+ * - No busy outcome where nothing can make one: mainline and detect without
+ *   the hold (nothing refuses, nothing holds). Under v8 busy is the retry
+ *   budget running out while windows open; under the hold it is the drain's
+ *   timeout. Both changed nothing.
+ */
+struct harm_out {
+	char *p;
+	size_t left;
+	unsigned int n;
+};
+
+static void harm(struct harm_out *h, uint64_t traces, const char *what)
+{
+	int w;
+
+	if (!traces)
+		return;
+	h->n++;
+	if (!h->p || !h->left)
+		return;
+	w = snprintf(h->p, h->left, "%s%llu trace(s) %s", h->n > 1 ? "; " : "",
+		     (unsigned long long)traces, what);
+	if (w < 0 || (size_t)w >= h->left)
+		w = (int)h->left - 1;
+	h->p += w;
+	h->left -= (size_t)w;
+}
+
+unsigned int lab_proof_harm(const struct lab_config *cfg, const struct lab_proof_row *r,
+			    char *why, size_t len)
+{
+	const struct lab_explore_stats *s = &r->st;
+	bool hold = !strcmp(r->policy, "hold");
+	struct harm_out h = { why, why ? len : 0, 0 };
+
+	if (why && len)
+		why[0] = '\0';
+	if (!cfg->nr_faults) {
+		harm(&h, s->lost, "with the module lost");
+		harm(&h, s->failed, "with the update failed");
+		harm(&h, s->other, "with an outcome that is neither applied, busy, failed nor lost");
+	}
+	harm(&h, s->td_lost_traces, "with a TD lost");
+	if (hold || r->profile != KERNEL_PROFILE_MAINLINE)
+		harm(&h, s->wrong_mrtd_traces, "with a wrong MRTD");
+	if (hold || r->profile != KERNEL_PROFILE_DETECT)
+		harm(&h, s->failed_build_traces, "with a failed build");
+	if (hold)
+		harm(&h, s->refused_traces, "with a SHUTDOWN refused under the hold");
+	if (!hold && r->profile != KERNEL_PROFILE_V8)
+		harm(&h, s->busy, "busy where nothing refuses");
+	return h.n;
+}
+
 /* ---- the proof table ---------------------------------------------------- */
 
 static const char *yes(bool b)
@@ -115,6 +185,8 @@ static const char *yes(bool b)
 void lab_print_proof(FILE *f, const struct lab_config *cfg, const struct lab_proof_row *rows,
 		     unsigned int n, const struct lab_exactness *ex)
 {
+	char why[512];
+
 	fprintf(f, "exploration of %u builder(s) x %u page(s), %u running TD(s) x %u step(s), "
 		"%u update(s), %u CPUs: every order of SEAMCALL-level steps, time ignored\n\n",
 		cfg->builders, cfg->pages, cfg->running, cfg->runner_steps, cfg->updates, cfg->cpus);
@@ -146,6 +218,9 @@ void lab_print_proof(FILE *f, const struct lab_config *cfg, const struct lab_pro
 		if (s->first_wrong[0])
 			fprintf(f, "  %s/%s: first wrong MRTD: --replay %s\n",
 				kernel_profile_name(rows[i].profile), rows[i].policy, s->first_wrong);
+		if (lab_proof_harm(cfg, &rows[i], why, sizeof(why)))
+			fprintf(f, "  %s/%s: HARM it promises never to show: %s\n",
+				kernel_profile_name(rows[i].profile), rows[i].policy, why);
 	}
 	if (!ex)
 		return;
@@ -158,12 +233,14 @@ void lab_print_proof(FILE *f, const struct lab_config *cfg, const struct lab_pro
 		ex->exact ? "EXACT" : "NOT EXACT");
 }
 
-static json_t *row_json(const struct lab_proof_row *r)
+static json_t *row_json(const struct lab_config *cfg, const struct lab_proof_row *r)
 {
 	const struct lab_explore_stats *s = &r->st;
+	char why[512];
+	unsigned int harms = lab_proof_harm(cfg, r, why, sizeof(why));
 
 	return json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, "
-			 "s:I, s:b, s:b, s:b, s:f, s:i, s:s?}",
+			 "s:I, s:I, s:b, s:b, s:b, s:f, s:i, s:s?, s:i, s:s?}",
 			 "profile", kernel_profile_name(r->profile), "policy", r->policy,
 			 "traces", (json_int_t)s->traces, "redundant_runs", (json_int_t)s->redundant,
 			 "outcomes", "updated", (json_int_t)s->updated, "busy", (json_int_t)s->busy,
@@ -173,11 +250,13 @@ static json_t *row_json(const struct lab_proof_row *r)
 			 "wrong_mrtd_builds", (json_int_t)s->wrong_mrtd_builds,
 			 "failed_build_traces", (json_int_t)s->failed_build_traces,
 			 "failed_builds", (json_int_t)s->failed_builds,
-			 "td_lost_traces", (json_int_t)s->td_lost_traces, "complete", s->complete,
+			 "td_lost_traces", (json_int_t)s->td_lost_traces,
+			 "refused_traces", (json_int_t)s->refused_traces, "complete", s->complete,
 			 "hit_max_traces", s->hit_max_traces,
 			 "hit_preemption_bound", s->hit_preemption_bound, "seconds", s->seconds,
 			 "max_depth", (int)s->max_depth,
-			 "first_wrong_schedule", s->first_wrong[0] ? s->first_wrong : NULL);
+			 "first_wrong_schedule", s->first_wrong[0] ? s->first_wrong : NULL,
+			 "harms", (int)harms, "harm", harms ? why : NULL);
 }
 
 int lab_print_proof_json(FILE *f, const struct lab_config *cfg,
@@ -191,7 +270,7 @@ int lab_print_proof_json(FILE *f, const struct lab_config *cfg,
 	int err = root ? 0 : -ENOMEM;
 
 	for (unsigned int i = 0; i < n && !err; i++)
-		err = json_array_append_new(json_object_get(root, "rows"), row_json(&rows[i])) ?
+		err = json_array_append_new(json_object_get(root, "rows"), row_json(cfg, &rows[i])) ?
 		      -ENOMEM : 0;
 	if (!err && ex)
 		err = json_object_set_new(root, "exactness",

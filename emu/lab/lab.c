@@ -20,6 +20,7 @@
 #include "lab/explore.h"
 #include "lab/upload_probe.h"
 #include "emu/module_build.h"
+#include "tdxup/plant.h"
 #include "tdxup/status_name.h"
 #include "tdxup/sysfs_client.h"
 #include "tdxup/tdx_abi.h"
@@ -204,7 +205,14 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 		if (a->lab->cfg->build_hold_us)
 			a->lab->kt->sleep_us(a->lab->kt->ctx, a->lab->cfg->build_hold_us);
 		t1 = lab_now_ns(a->lab);
-		err = td_kvm_measure(&a->vmm, hw_error);
+		err = td_kvm_add_pages(&a->vmm, hw_error);
+		if (!err && !leased && tdxup_planted(PLANT_LEASE_END_EARLY)) {
+			lab_touch(a->lab, LAB_FP_LEASE_BUILD);
+			lease_build_end(&lb);
+			leased = 1;
+		}
+		if (!err)
+			err = td_kvm_finalize(&a->vmm, hw_error);
 		td_slice(a, "INIT_MEM_REGION + FINALIZE_VM", t1);
 	}
 	a->win_end_ns = lab_now_ns(a->lab);

@@ -89,7 +89,7 @@ int td_kvm_create(struct td_kvm *vmm, uint64_t *hw_error)
 	return kvm_set_private_memory(vmm->vm, TD_KVM_GPA_BASE, vmm->nr_pages);
 }
 
-int td_kvm_measure(struct td_kvm *vmm, uint64_t *hw_error)
+int td_kvm_add_pages(struct td_kvm *vmm, uint64_t *hw_error)
 {
 	struct kvm_tdx_cmd cmd;
 	int ret;
@@ -109,8 +109,21 @@ int td_kvm_measure(struct td_kvm *vmm, uint64_t *hw_error)
 		if (ret)
 			return ret;
 	}
-	cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
+	return 0;
+}
+
+int td_kvm_finalize(struct td_kvm *vmm, uint64_t *hw_error)
+{
+	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_FINALIZE_VM };
+
 	return vm_op(vmm, &cmd, hw_error);
+}
+
+int td_kvm_measure(struct td_kvm *vmm, uint64_t *hw_error)
+{
+	int ret = td_kvm_add_pages(vmm, hw_error);
+
+	return ret ? ret : td_kvm_finalize(vmm, hw_error);
 }
 
 int td_kvm_mrtd_matches(struct td_kvm *vmm, uint8_t mrtd[48])

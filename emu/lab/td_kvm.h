@@ -50,6 +50,9 @@ void td_kvm_fill(struct td_kvm *vmm, uint64_t seed);
 int td_kvm_create(struct td_kvm *vmm, uint64_t *hw_error);
 /* INIT_MEM_REGION (measured) chunk by chunk, then FINALIZE_VM; as create. */
 int td_kvm_measure(struct td_kvm *vmm, uint64_t *hw_error);
+/* Its two halves: every INIT_MEM_REGION; FINALIZE_VM. */
+int td_kvm_add_pages(struct td_kvm *vmm, uint64_t *hw_error);
+int td_kvm_finalize(struct td_kvm *vmm, uint64_t *hw_error);
 /*
  * 1 when the module's MRTD (read into mrtd) matches the offline measurement
  * of the pages, 0 when it differs, -errno when either could not be had.

@@ -17,6 +17,7 @@
 #include "tdxup/host_lock.h"
 #include "tdxup/image.h"
 #include "tdxup/last_update.h"
+#include "tdxup/plant.h"
 #include "tdxup/select.h"
 #include "tdxup/seamldr_abi.h"
 #include "tdxup/sysroot.h"
@@ -520,7 +521,7 @@ static int hold_builds(struct upd *u)
 	unsigned int before;
 	int ret;
 
-	if (!u->o->lease_dir)
+	if (!u->o->lease_dir || tdxup_planted(PLANT_HOLD_SKIPPED))
 		return 0;
 	before = count_builds(u->o->lease_dir);
 	upd_progress(u, "holding new TD builds (%s); %u in flight", u->o->lease_dir, before);

@@ -171,6 +171,87 @@ static void test_mainline_hold(void **state)
 	assert_int_equal(st.failed_build_traces, 0);
 }
 
+/*
+ * The proof table's six rows (one builder, nothing running, the retry
+ * policy as the CLI's default table has it): exact counts, and no row shows
+ * harm it promises never to show. A change to the dependence relation or to
+ * the operator's wake rule moves these counts.
+ */
+struct row_want {
+	enum kernel_profile profile;
+	bool hold;
+	uint64_t traces, wrong_mrtd, failed_builds, refused;
+};
+
+static void test_six_rows(void **state)
+{
+	static const struct row_want want[] = {
+		{ KERNEL_PROFILE_V8, false, 763, 0, 0, 728 },
+		{ KERNEL_PROFILE_V8, true, 235, 0, 0, 0 },
+		{ KERNEL_PROFILE_MAINLINE, false, 63, 28, 0, 0 },
+		{ KERNEL_PROFILE_MAINLINE, true, 235, 0, 0, 0 },
+		{ KERNEL_PROFILE_DETECT, false, 63, 0, 28, 0 },
+		{ KERNEL_PROFILE_DETECT, true, 235, 0, 0, 0 },
+	};
+	struct lab_explore_opts o = { .preemption_bound = -1 };
+	struct lab_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct row_want *w = &want[i];
+		struct lab_proof_row r = { .profile = w->profile,
+					   .policy = w->hold ? "hold" : "retry" };
+		char why[256];
+
+		lab_explore_config_init(&cfg);
+		cfg.running = 0;
+		cfg.profile = w->profile;
+		cfg.hold = w->hold;
+		cfg.retry = LAB_RETRY_BACKOFF;
+		explore_ok(&cfg, &o, &r.st);
+		assert_complete(&r.st, w->traces);
+		assert_int_equal(r.st.updated, w->traces);
+		assert_int_equal(r.st.wrong_mrtd_traces, w->wrong_mrtd);
+		assert_int_equal(r.st.failed_build_traces, w->failed_builds);
+		assert_int_equal(r.st.refused_traces, w->refused);
+		assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 0);
+	}
+}
+
+/* Harm is judged against the row's promise, not the numbers alone. */
+static void test_harm_rules(void **state)
+{
+	struct lab_proof_row r = { .profile = KERNEL_PROFILE_MAINLINE, .policy = "retry" };
+	struct lab_config cfg;
+	char why[256];
+
+	(void)state;
+	lab_explore_config_init(&cfg);
+	r.st.wrong_mrtd_traces = 5;
+	assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 0);
+	r.policy = "hold";
+	assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 1);
+	assert_string_equal(why, "5 trace(s) with a wrong MRTD");
+	r.st.refused_traces = 2;
+	r.st.td_lost_traces = 1;
+	assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 3);
+	assert_string_equal(why, "1 trace(s) with a TD lost; 5 trace(s) with a wrong MRTD; "
+			    "2 trace(s) with a SHUTDOWN refused under the hold");
+	memset(&r.st, 0, sizeof(r.st));
+	r.profile = KERNEL_PROFILE_DETECT;
+	r.policy = "retry";
+	r.st.failed_build_traces = 4;
+	r.st.busy = 1;
+	assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 1);
+	assert_string_equal(why, "1 trace(s) busy where nothing refuses");
+	r.profile = KERNEL_PROFILE_V8;
+	assert_int_equal(lab_proof_harm(&cfg, &r, NULL, 0), 1);	/* the failed builds */
+	r.st.lost = 1;
+	assert_int_equal(lab_proof_harm(&cfg, &r, NULL, 0), 2);
+	cfg.nr_faults = 1;	/* an armed fault may lose the module */
+	assert_int_equal(lab_proof_harm(&cfg, &r, NULL, 0), 1);
+}
+
 /* The bounds stop early and say so. */
 static void test_bounds(void **state)
 {
@@ -207,6 +288,8 @@ int main(void)
 		cmocka_unit_test(test_mainline_and_replay),
 		cmocka_unit_test(test_mainline_hold),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_six_rows),
+		cmocka_unit_test(test_harm_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,9 @@ void operator_fn(void *arg)
 	}
 	sysfs_client_init_tree(&c, tdx_host_sysfs(lab->h), NULL);
 	sysfs_client_set_kthread_clock(&c, lab->kt);
+	/* Its back-off and polls end in timeouts the explorer must try too. */
+	if (lab->sched)
+		c.sleep_us = lab_sched_sleep_timed;
 	read_version(&c, lab->res->version_before, sizeof(lab->res->version_before));
 	/* Exploring, when the update starts is a choice; under hold every step is a lease step. */
 	if (!lab->cfg->chooser)

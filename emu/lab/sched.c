@@ -22,6 +22,7 @@ struct actor {
 	struct actor *joining;		/* blocked until this one finishes */
 	unsigned int unit;		/* exploration unit (sched.h) */
 	enum lab_yield how;		/* how it last gave the token back */
+	bool timed;			/* its wait has a deadline (lab_sched_sleep_timed) */
 	uint32_t sticky;		/* footprint of every step of its unit */
 	void (*fn)(void *);
 	void *arg;
@@ -174,6 +175,7 @@ static void pick_explore_locked(struct lab_sched *s)
 			continue;
 		c->actor[c->nr] = i;
 		c->how[c->nr] = a->how;
+		c->timed[c->nr] = a->how == LAB_YIELD_WAIT && a->timed;
 		c->wake_ns[c->nr++] = a->wake_ns;
 	}
 	if (!c->nr)
@@ -232,17 +234,33 @@ static void sched_preempt(void *ctx)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static void sleep_locked(struct lab_sched *s, uint64_t us, bool timed)
+{
+	unsigned int me = self_locked(s);
+
+	s->actors[me].wake_ns = s->now_ns + us * 1000;
+	s->actors[me].how = LAB_YIELD_WAIT;
+	s->actors[me].timed = timed;
+	pick_next_locked(s);
+	wait_token_locked(s, me);
+	s->actors[me].timed = false;
+}
+
 static void sched_sleep_us(void *ctx, uint64_t us)
 {
 	struct lab_sched *s = ctx;
-	unsigned int me;
 
 	pthread_mutex_lock(&s->lock);
-	me = self_locked(s);
-	s->actors[me].wake_ns = s->now_ns + us * 1000;
-	s->actors[me].how = LAB_YIELD_WAIT;
-	pick_next_locked(s);
-	wait_token_locked(s, me);
+	sleep_locked(s, us, false);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void lab_sched_sleep_timed(void *ctx, uint64_t us)
+{
+	struct lab_sched *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	sleep_locked(s, us, true);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -67,6 +67,7 @@ struct lab_choice {
 	unsigned int nr;
 	unsigned int actor[LAB_SCHED_MAX_CAND];
 	enum lab_yield how[LAB_SCHED_MAX_CAND];
+	bool timed[LAB_SCHED_MAX_CAND];		/* a wait that may time out */
 	uint64_t wake_ns[LAB_SCHED_MAX_CAND];
 };
 
@@ -84,6 +85,16 @@ void lab_sched_end_choices(struct lab_sched *s);
 void lab_sched_touch(struct lab_sched *s, uint32_t fp, uint64_t rax);
 /* Add fp to every step of the caller's unit, this one included. */
 void lab_sched_touch_unit(struct lab_sched *s, uint32_t fp);
+/*
+ * A sleep whose end is a timeout the sleeper acts on (the operator's back-off
+ * and status polls: each wake reads the clock against a deadline). Exploring,
+ * such a waiter has two successors: woken by a step that writes what it
+ * polls, and timed out, resumed at its wake time whatever the others did
+ * meanwhile (any of them can be slower than the timeout). Otherwise exactly
+ * kthread sleep_us. ctx: the lab_sched, as sysfs_client's clock_ctx.
+ */
+void lab_sched_sleep_timed(void *ctx, uint64_t us);
+
 /* A preemption point for lab actors (the token holder). */
 void lab_sched_yield(struct lab_sched *s);
 

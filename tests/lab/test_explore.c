@@ -244,6 +244,62 @@ static void test_timeouts(void **state)
 	assert_int_equal(st.wrong_mrtd_traces, 0);
 }
 
+/*
+ * The outcome classes a search reaches: the operator's outcome crossed with
+ * whether a trace had a wrong MRTD, a failed build, a lost TD.
+ */
+static void add_class(void *ctx, const struct lab_result *res, const struct lab_step *ev,
+		      unsigned int nr, const char *schedule)
+{
+	static const char *const outcomes[] = { "updated", "busy", "failed", "lost" };
+	uint64_t *set = ctx;
+	unsigned int o = 4;
+
+	(void)ev;
+	(void)nr;
+	(void)schedule;
+	for (unsigned int i = 0; i < 4; i++)
+		if (!strcmp(res->outcome, outcomes[i]))
+			o = i;
+	*set |= 1ULL << (o * 8 + (res->wrong_mrtds > 0) * 4 + (res->failed_builds > 0) * 2 +
+			 (res->tds_lost > 0));
+}
+
+/*
+ * DPOR misses nothing a plain depth-first search bounded to one preemption
+ * reaches: per row, the bounded search's outcome classes are DPOR's (the
+ * bound cuts orders, so it may reach fewer; here it reaches the same). The
+ * retry rows, where the classes differ from trace to trace; each hold row
+ * has one class, pinned by test_six_rows.
+ */
+static void test_plain_search_agrees(void **state)
+{
+	static const enum kernel_profile profiles[] = {
+		KERNEL_PROFILE_V8, KERNEL_PROFILE_MAINLINE, KERNEL_PROFILE_DETECT,
+	};
+	struct lab_explore_stats st;
+	struct lab_config cfg;
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		uint64_t dpor = 0, plain = 0;
+		struct lab_explore_opts od = { .preemption_bound = -1, .on_trace = add_class,
+					       .ctx = &dpor };
+		struct lab_explore_opts op = { .preemption_bound = 1, .no_dpor = true,
+					       .on_trace = add_class, .ctx = &plain };
+
+		lab_explore_config_init(&cfg);
+		cfg.running = 0;
+		cfg.profile = profiles[i];
+		cfg.retry = LAB_RETRY_BACKOFF;
+		explore_ok(&cfg, &od, &st);
+		assert_true(st.complete);
+		explore_ok(&cfg, &op, &st);
+		assert_true(st.hit_preemption_bound);
+		assert_int_equal(plain, dpor);
+	}
+}
+
 /* Harm is judged against the row's promise, not the numbers alone. */
 static void test_harm_rules(void **state)
 {
@@ -316,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_six_rows),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_plain_search_agrees),
 		cmocka_unit_test(test_harm_rules),
 	};
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "lab/explore.h"
+#include "lab/explore_test.h"
 
 struct first_wrong {
 	char schedule[LAB_EXPLORE_SCHED_MAX];
@@ -49,22 +50,6 @@ static void keep_first_wrong(void *ctx, const struct lab_result *res, const stru
 			memcpy(w->mrtd, res->tds[i].mrtd, sizeof(w->mrtd));
 			snprintf(w->td, sizeof(w->td), "%s", res->tds[i].name);
 		}
-}
-
-static void explore_ok(const struct lab_config *cfg, const struct lab_explore_opts *o,
-		       struct lab_explore_stats *st)
-{
-	assert_int_equal(lab_explore(cfg, o, st), 0);
-	assert_false(st->diverged);
-}
-
-static void assert_complete(const struct lab_explore_stats *st, uint64_t traces)
-{
-	assert_true(st->complete);
-	assert_false(st->hit_max_traces);
-	assert_false(st->hit_preemption_bound);
-	assert_int_equal(st->traces, traces);
-	assert_int_equal(st->td_lost_traces, 0);
 }
 
 /* S+1 traces, the update once at each boundary; wrong MRTD exactly in the window. */
@@ -171,135 +156,6 @@ static void test_mainline_hold(void **state)
 	assert_int_equal(st.failed_build_traces, 0);
 }
 
-/*
- * The proof table's six rows (one builder, nothing running, the retry
- * policy as the CLI's default table has it): exact counts, and no row shows
- * harm it promises never to show. A change to the dependence relation or to
- * the operator's wake rule moves these counts.
- */
-struct row_want {
-	enum kernel_profile profile;
-	bool hold;
-	uint64_t traces, busy, wrong_mrtd, failed_builds, refused;
-};
-
-static void test_six_rows(void **state)
-{
-	static const struct row_want want[] = {
-		{ KERNEL_PROFILE_V8, false, 1169, 406, 0, 0, 1134 },
-		{ KERNEL_PROFILE_V8, true, 235, 0, 0, 0, 0 },
-		{ KERNEL_PROFILE_MAINLINE, false, 63, 0, 28, 0, 0 },
-		{ KERNEL_PROFILE_MAINLINE, true, 235, 0, 0, 0, 0 },
-		{ KERNEL_PROFILE_DETECT, false, 63, 0, 0, 28, 0 },
-		{ KERNEL_PROFILE_DETECT, true, 235, 0, 0, 0, 0 },
-	};
-	struct lab_explore_opts o = { .preemption_bound = -1 };
-	struct lab_config cfg;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		const struct row_want *w = &want[i];
-		struct lab_proof_row r = { .profile = w->profile,
-					   .policy = w->hold ? "hold" : "retry" };
-		char why[256];
-
-		lab_explore_config_init(&cfg);
-		cfg.running = 0;
-		cfg.profile = w->profile;
-		cfg.hold = w->hold;
-		cfg.retry = LAB_RETRY_BACKOFF;
-		explore_ok(&cfg, &o, &r.st);
-		assert_complete(&r.st, w->traces);
-		assert_int_equal(r.st.busy, w->busy);
-		assert_int_equal(r.st.updated, w->traces - w->busy);
-		assert_int_equal(r.st.wrong_mrtd_traces, w->wrong_mrtd);
-		assert_int_equal(r.st.failed_build_traces, w->failed_builds);
-		assert_int_equal(r.st.refused_traces, w->refused);
-		assert_int_equal(lab_proof_harm(&cfg, &r, why, sizeof(why)), 0);
-	}
-}
-
-/*
- * Timed waits have two successors: the operator backing off after a refusal
- * is woken when the window closes, or times out while it is still open
- * (the builder slower than the budget) and, out of budget, ends busy. With
- * 150 us the same traces as with the exploration's 5 ms.
- */
-static void test_timeouts(void **state)
-{
-	struct lab_explore_opts o = { .preemption_bound = -1 };
-	struct lab_explore_stats st;
-	struct lab_config cfg;
-
-	(void)state;
-	lab_explore_config_init(&cfg);
-	cfg.running = 0;
-	cfg.profile = KERNEL_PROFILE_V8;
-	cfg.retry = LAB_RETRY_BACKOFF;
-	cfg.retry_for_us = 150;
-	explore_ok(&cfg, &o, &st);
-	assert_complete(&st, 1169);
-	assert_int_equal(st.busy, 406);
-	assert_int_equal(st.updated, 763);
-	assert_int_equal(st.wrong_mrtd_traces, 0);
-}
-
-/*
- * The outcome classes a search reaches: the operator's outcome crossed with
- * whether a trace had a wrong MRTD, a failed build, a lost TD.
- */
-static void add_class(void *ctx, const struct lab_result *res, const struct lab_step *ev,
-		      unsigned int nr, const char *schedule)
-{
-	static const char *const outcomes[] = { "updated", "busy", "failed", "lost" };
-	uint64_t *set = ctx;
-	unsigned int o = 4;
-
-	(void)ev;
-	(void)nr;
-	(void)schedule;
-	for (unsigned int i = 0; i < 4; i++)
-		if (!strcmp(res->outcome, outcomes[i]))
-			o = i;
-	*set |= 1ULL << (o * 8 + (res->wrong_mrtds > 0) * 4 + (res->failed_builds > 0) * 2 +
-			 (res->tds_lost > 0));
-}
-
-/*
- * DPOR misses nothing a plain depth-first search bounded to one preemption
- * reaches: per row, the bounded search's outcome classes are DPOR's (the
- * bound cuts orders, so it may reach fewer; here it reaches the same). The
- * retry rows, where the classes differ from trace to trace; each hold row
- * has one class, pinned by test_six_rows.
- */
-static void test_plain_search_agrees(void **state)
-{
-	static const enum kernel_profile profiles[] = {
-		KERNEL_PROFILE_V8, KERNEL_PROFILE_MAINLINE, KERNEL_PROFILE_DETECT,
-	};
-	struct lab_explore_stats st;
-	struct lab_config cfg;
-
-	(void)state;
-	for (unsigned int i = 0; i < 3; i++) {
-		uint64_t dpor = 0, plain = 0;
-		struct lab_explore_opts od = { .preemption_bound = -1, .on_trace = add_class,
-					       .ctx = &dpor };
-		struct lab_explore_opts op = { .preemption_bound = 1, .no_dpor = true,
-					       .on_trace = add_class, .ctx = &plain };
-
-		lab_explore_config_init(&cfg);
-		cfg.running = 0;
-		cfg.profile = profiles[i];
-		cfg.retry = LAB_RETRY_BACKOFF;
-		explore_ok(&cfg, &od, &st);
-		assert_true(st.complete);
-		explore_ok(&cfg, &op, &st);
-		assert_true(st.hit_preemption_bound);
-		assert_int_equal(plain, dpor);
-	}
-}
-
 /* Harm is judged against the row's promise, not the numbers alone. */
 static void test_harm_rules(void **state)
 {
@@ -370,9 +226,6 @@ int main(void)
 		cmocka_unit_test(test_mainline_and_replay),
 		cmocka_unit_test(test_mainline_hold),
 		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_six_rows),
-		cmocka_unit_test(test_timeouts),
-		cmocka_unit_test(test_plain_search_agrees),
 		cmocka_unit_test(test_harm_rules),
 	};
 

@@ -154,7 +154,7 @@ struct explorer {
 	bool woken[MAXA];
 	uint32_t wait_fp[MAXA];
 	uint16_t last;			/* the unit that ran last */
-	/* The unit resumed by its timeout: it goes on timing out (see wakes()). */
+	/* The unit resumed by its timeout: it goes on timing out ("Timeouts" above). */
 	uint16_t timing_out;
 	uint64_t timeout_only;		/* this point: units enabled by a timeout alone */
 	bool forced;			/* this point is such a unit's continuation */

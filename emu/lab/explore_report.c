@@ -188,8 +188,8 @@ void lab_print_proof(FILE *f, const struct lab_config *cfg, const struct lab_pro
 	char why[512];
 
 	fprintf(f, "exploration of %u builder(s) x %u page(s), %u running TD(s) x %u step(s), "
-		"%u update(s), %u CPUs: every order of SEAMCALL-level steps, every timed wait\n"
-		"woken or timed out\n\n",
+		"%u update(s), %u CPUs: every order of SEAMCALL-level steps, the operator's\n"
+		"timed waits woken or timed out (the lease's waits untimed)\n\n",
 		cfg->builders, cfg->pages, cfg->running, cfg->runner_steps, cfg->updates, cfg->cpus);
 	fprintf(f, "  %-9s %-8s %8s %8s %6s %6s %5s %10s %8s %6s %9s %9s\n", "profile", "policy",
 		"traces", "applied", "busy", "failed", "lost", "wrong-MRTD", "failed-b",

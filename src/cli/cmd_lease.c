@@ -400,17 +400,15 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-/*
- * In the child: CMD keeps the hold file's lock, so even our SIGKILL leaves
- * builds held until CMD exits. Only that one: a daemon CMD starts would
- * keep an inherited updater lock past the hold and refuse every later
- * update, while the hold file, unlinked at release, holds nothing then.
- */
+/* In the child: CMD keeps the hold's locks, so even our SIGKILL leaves it held. */
 static void __attribute__((noreturn)) exec_cmd(char **argv, const struct lease_hold *h,
 					       const sigset_t *old)
 {
-	if (h->hold_fd >= 0)
-		fcntl(h->hold_fd, F_SETFD, 0);
+	int fds[] = { h->updater_fd, h->hold_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			fcntl(fds[i], F_SETFD, 0);
 	sigprocmask(SIG_SETMASK, old, NULL);
 	execvp(argv[0], argv);
 	cli_err("lease hold: %s: %s", argv[0], strerror(errno));

@@ -81,8 +81,9 @@ static void lab_usage(FILE *f)
 		"exact and no row shows harm it promises never to show: a module or TD lost\n"
 		"or an update failed (any row); a wrong MRTD (any row but mainline/retry); a\n"
 		"failed build (any row but detect/retry); a SHUTDOWN refused under the hold;\n"
-		"a busy outcome under mainline/retry or detect/retry. 1 otherwise, each harm\n"
-		"printed as a HARM line under the table.\n",
+		"a busy outcome under mainline/retry or detect/retry; a builder registering\n"
+		"under a hold that was in place when it took the lease's gate (any row). 1\n"
+		"otherwise, each harm printed as a HARM line under the table.\n",
 		cli_prog, cli_prog);
 }
 

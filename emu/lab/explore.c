@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "lab/explore.h"
+#include "tdxup/plant.h"
 #include "tdxup/tdx_abi.h"
 
 #define MAXA		64		/* actors, as bits of a uint64_t */
@@ -24,8 +25,11 @@
  *
  * A step is what one unit (an actor, or the operator with its fw_upload
  * worker) does between two choice points: at most one SEAMCALL for a TD's
- * VMM (it yields before each), the whole upload with its stop_machine for
- * the operator (the unit keeps the token while its worker lives). Two steps
+ * VMM (it yields before each), at most one lease file operation for anyone
+ * (src/lease/ calls the lease clock's point hook before each: lab.c), and
+ * for the operator at most one write of the device's loading, the step of
+ * loading=0 holding the kernel's whole run of the update with its
+ * stop_machine (the unit keeps the token while its worker lives). Two steps
  * of one unit are ordered by the program. Steps of two units are dependent
  * when swapping them could change what either does or leaves behind:
  *
@@ -40,10 +44,18 @@
  *   read with.
  * - stop_machine is dependent with every SEAMCALL: no SEAMCALL runs while
  *   it holds the CPUs, so it lands before or after each one.
- * - Lease operations are dependent with each other, except two builders'
- *   own registrations: those take the gate shared and create and remove
- *   distinct entries, so they commute; the operator's hold (hold file, gate
- *   exclusive, the scan of every entry) is dependent with every lease step.
+ * - A step ending in a join and the end of another unit (ev_dependent);
+ *   the main thread's order to stop with a running TD's steps, which read
+ *   it at their start.
+ * - Lease operations are dependent when they meet on one file with at
+ *   least one of them changing it: a probe of hold with the hold's rename
+ *   or unlink; a gate LOCK_SH attempt or drop with a LOCK_EX attempt or
+ *   drop (two LOCK_SH commute, and one operator takes LOCK_EX); an entry's
+ *   link or removal with a scan of builds/, which reads every entry and
+ *   reclaims the dead. Two builders' operations commute: they probe,
+ *   share the gate and touch distinct entries.
+ * - A builder's upload probe reads the device that the operator's writes
+ *   of loading (and the kernel's run of an update after loading=0) change.
  * - Everything else commutes. In particular two builders' SEAMCALLs on
  *   different TDs: td_build_count moves by +1/-1, which commutes, and the
  *   key IDs two creations get are swapped, which no TD can tell (the
@@ -69,13 +81,18 @@
  * first timeout or its k-th only changes how much budget is left, so a
  * race inside such a run is reversed at the run's start, where both
  * successors are offered again (race_at). The lease's waits (the hold's
- * drain, a builder's wait for the hold) stay untimed: they resume when a
- * lease step wakes them or at a standstill.
+ * drain, a builder's wait for the hold or for the device) stay untimed:
+ * they resume when a step that writes what they poll wakes them, or at a
+ * standstill.
  */
+/* a writes what b reads or writes, either way round. */
+static bool conflict(uint32_t a, uint32_t b, uint32_t w, uint32_t r)
+{
+	return ((a & w) && (b & (w | r))) || ((b & w) && (a & r));
+}
+
 static bool fp_dependent(uint32_t a, uint32_t b)
 {
-	const uint32_t lease = LAB_FP_LEASE_BUILD | LAB_FP_LEASE_HOLD;
-
 	if (((a & LAB_FP_MODULE_WRITE) && (b & (LAB_FP_SEAMCALL | LAB_FP_MODULE_WRITE))) ||
 	    ((b & LAB_FP_MODULE_WRITE) && (a & LAB_FP_SEAMCALL)))
 		return true;
@@ -85,7 +102,11 @@ static bool fp_dependent(uint32_t a, uint32_t b)
 	if (((a & LAB_FP_BUILDS) && (b & LAB_FP_BUILDS_READ)) ||
 	    ((b & LAB_FP_BUILDS) && (a & LAB_FP_BUILDS_READ)))
 		return true;
-	return ((a & LAB_FP_LEASE_HOLD) && (b & lease)) || ((b & LAB_FP_LEASE_HOLD) && (a & lease));
+	return conflict(a, b, LAB_FP_UPLOAD, LAB_FP_UPLOAD_READ) ||
+	       conflict(a, b, LAB_FP_HOLD_WRITE, LAB_FP_HOLD_READ) ||
+	       conflict(a, b, LAB_FP_GATE_EXCL, LAB_FP_GATE_SHARED) ||
+	       (conflict(a, b, LAB_FP_SCAN, LAB_FP_ENTRY) && !tdxup_planted(PLANT_DEP_DROPPED)) ||
+	       conflict(a, b, LAB_FP_STOP, LAB_FP_STOP_READ);
 }
 
 static bool dependent(unsigned int ua, uint32_t a, unsigned int ub, uint32_t b)
@@ -96,12 +117,13 @@ static bool dependent(unsigned int ua, uint32_t a, unsigned int ub, uint32_t b)
 /* Whether step s writes what the waiting unit's poll w read. */
 static bool wakes(uint32_t w, uint32_t s)
 {
-	const uint32_t lease = LAB_FP_LEASE_BUILD | LAB_FP_LEASE_HOLD;
-
 	return ((w & LAB_FP_SEAMCALL) && (s & LAB_FP_MODULE_WRITE)) ||
 	       ((w & LAB_FP_BUILDS_READ) && (s & LAB_FP_BUILDS)) ||
-	       ((w & LAB_FP_LEASE_BUILD) && (s & LAB_FP_LEASE_HOLD)) ||
-	       ((w & LAB_FP_LEASE_HOLD) && (s & lease));
+	       ((w & LAB_FP_UPLOAD_READ) && (s & LAB_FP_UPLOAD)) ||
+	       ((w & LAB_FP_HOLD_READ) && (s & LAB_FP_HOLD_WRITE)) ||
+	       ((w & LAB_FP_GATE_SHARED) && (s & LAB_FP_GATE_EXCL)) ||
+	       ((w & LAB_FP_GATE_EXCL) && (s & LAB_FP_GATE_SHARED)) ||
+	       ((w & LAB_FP_SCAN) && (s & LAB_FP_ENTRY));
 }
 
 uint32_t lab_explore_seamcall_fp(uint64_t rax, uint64_t status)
@@ -162,6 +184,10 @@ struct explorer {
 	const uint16_t *want;
 	size_t nr_want, pos;
 	bool replay, misfit;
+	size_t misfit_at;		/* the choice that did not fit first */
+	/* A swap check's run: a choice at every point, each step kept in nodes. */
+	bool full;
+	const struct lab_config *cfg;
 };
 
 static unsigned int lowest(uint64_t m)
@@ -193,7 +219,7 @@ static void record_step(struct explorer *x, const struct lab_step *st)
 
 	if (u >= MAXA)
 		return;
-	if (!x->replay && x->depth && x->depth <= x->nr && !x->blocked) {
+	if ((!x->replay || x->full) && x->depth && x->depth <= x->nr && !x->blocked) {
 		struct ex_node *n = &x->nodes[x->depth - 1];
 
 		ev.after_join = n->ev.after_join;
@@ -330,14 +356,18 @@ static unsigned int choose_replay(struct explorer *x, uint64_t e)
 {
 	unsigned int q;
 
-	if (__builtin_popcountll(e) < 2)
+	if (__builtin_popcountll(e) < 2 && !x->full)
 		return lowest(e);
 	if (x->pos >= x->nr_want) {
+		if (!x->misfit)
+			x->misfit_at = x->pos;
 		x->misfit = true;
 		return default_choice(x, e);
 	}
 	q = x->want[x->pos++];
 	if (q >= MAXA || !(e >> q & 1)) {
+		if (!x->misfit)
+			x->misfit_at = x->pos - 1;
 		x->misfit = true;
 		return default_choice(x, e);
 	}
@@ -358,6 +388,8 @@ static unsigned int ex_choose(void *ctx, const struct lab_choice *c)
 	e = enabled_set(x, c);
 	if (x->last < MAXA)
 		last_runnable = (e >> x->last & 1) && c->step && c->step->how == LAB_YIELD_PREEMPT;
+	if (x->full && x->depth < x->nr)
+		x->nodes[x->depth].enabled = e;
 	if (x->replay)
 		q = choose_replay(x, e);
 	else if (x->depth < x->prefix) {
@@ -415,8 +447,15 @@ struct hb {
 
 static bool ev_dependent(const struct ex_event *a, const struct ex_event *b)
 {
-	/* A join resumes after the joined unit finished. */
-	if (a->step.how == LAB_YIELD_DONE && b->after_join)
+	/*
+	 * A join resumes after the joined unit finished; a step that ends in a
+	 * join blocks or goes on depending on whether it has: a join is
+	 * dependent with the end of a unit either way round (the swap check
+	 * found the second).
+	 */
+	if ((a->step.how == LAB_YIELD_DONE && b->after_join) ||
+	    (a->step.how == LAB_YIELD_DONE && b->step.how == LAB_YIELD_JOIN) ||
+	    (b->step.how == LAB_YIELD_DONE && a->step.how == LAB_YIELD_JOIN))
 		return true;
 	return dependent(a->step.actor, a->step.fp, b->step.actor, b->step.fp);
 }
@@ -683,6 +722,7 @@ static void count_trace(struct lab_explore_stats *st, const struct lab_result *r
 	}
 	st->td_lost_traces += res->tds_lost > 0;
 	st->refused_traces += res->busy_rejections > 0;
+	st->late_reg_traces += res->late_registrations > 0;
 }
 
 static double now_s(void)
@@ -701,6 +741,159 @@ static struct lab_step *events_of(const struct explorer *x)
 	for (size_t i = 0; ev && i < x->nr; i++)
 		ev[i] = x->nodes[i].ev.step;
 	return ev;
+}
+
+/* ---- the relation checked: adjacent independent steps swapped ---------- */
+
+/* What a trace leaves behind that matters: the update's outcome and every TD's. */
+static bool same_end(const struct lab_result *a, const struct lab_result *b)
+{
+	if (strcmp(a->outcome, b->outcome) || strcmp(a->version_after, b->version_after) ||
+	    a->updates_applied != b->updates_applied || a->busy_rejections != b->busy_rejections ||
+	    a->late_registrations != b->late_registrations || a->nr_tds != b->nr_tds)
+		return false;
+	for (unsigned int i = 0; i < a->nr_tds; i++) {
+		const struct lab_td *p = &a->tds[i], *q = &b->tds[i];
+
+		if (p->built != q->built || p->build_failed != q->build_failed ||
+		    p->hw_error != q->hw_error || p->mrtd_ok != q->mrtd_ok ||
+		    p->memory_ok != q->memory_ok || p->lost != q->lost ||
+		    p->checksum != q->checksum || memcmp(p->mrtd, q->mrtd, sizeof(p->mrtd)))
+			return false;
+	}
+	return true;
+}
+
+static bool same_step(const struct lab_step *a, const struct lab_step *b)
+{
+	return a->actor == b->actor && a->how == b->how && a->fp == b->fp &&
+	       a->seamcalls == b->seamcalls && a->first_rax == b->first_rax;
+}
+
+/*
+ * How far step i can be delayed: past every following step of other units
+ * that the relation calls independent of it (up to the first of its own
+ * unit's, or a dependent one). Such a run is the same trace, so each step
+ * and the end must come out the same. i itself when it cannot move.
+ */
+static size_t delay_to(const struct explorer *x, size_t i)
+{
+	const struct ex_node *a = &x->nodes[i];
+	size_t m = i;
+
+	while (m + 1 < x->nr) {
+		const struct ex_node *b = &x->nodes[m + 1];
+
+		if (b->ev.step.actor == a->ev.step.actor || b->ev.after_join ||
+		    ev_dependent(&a->ev, &b->ev))
+			break;
+		m++;
+	}
+	return m;
+}
+
+/* Step k of the run with step i delayed to m: which step of x it should be. */
+static size_t moved_from(size_t k, size_t i, size_t m)
+{
+	if (k < i || k > m)
+		return k;
+	return k == m ? i : k + 1;
+}
+
+/* Run the trace again with step i delayed to m; 1 fits and agrees, 0 unfit, -1 differs. */
+static int swap_one(const struct explorer *x, size_t i, size_t m, const struct lab_result *res,
+		    char *why, size_t len)
+{
+	struct explorer y = { .o = x->o, .replay = true, .full = true, .nr = x->nr };
+	struct lab_chooser ch = { &y, ex_choose };
+	struct lab_config c = *x->cfg;
+	uint16_t *want = malloc(x->nr * sizeof(*want));
+	struct lab_result r2;
+	int ret = 0;
+
+	y.nodes = calloc(x->nr + 1, sizeof(*y.nodes));
+	if (!want || !y.nodes)
+		goto out;
+	for (size_t k = 0; k < x->nr; k++)
+		want[k] = (uint16_t)x->nodes[moved_from(k, i, m)].ev.step.actor;
+	y.want = want;
+	y.nr_want = x->nr;
+	run_reset(&y);
+	c.chooser = &ch;
+	c.quiet = true;
+	if (lab_run(&c, &r2))
+		goto out;
+	/*
+	 * A unit not enabled where the move puts it (within i..m: a waiter the
+	 * step delayed would have left standing still) is no evidence: unfit.
+	 * Any later choice that does not fit, or a run of another length, means
+	 * the moved step changed what came after it.
+	 */
+	if (y.overflow || (y.misfit && y.misfit_at <= m))
+		goto free_res;
+	if (y.misfit || y.pos != y.nr_want) {
+		snprintf(why, len, "step %zu delayed to %zu: the run went otherwise from point "
+			 "%zu", i, m, y.misfit ? y.misfit_at : y.pos);
+		ret = -1;
+		goto free_res;
+	}
+	ret = 1;
+	for (size_t k = 0; k < x->nr && ret == 1; k++) {
+		const struct lab_step *want_st = &x->nodes[moved_from(k, i, m)].ev.step;
+		const struct lab_step *got = &y.nodes[k].ev.step;
+
+		if (!same_step(got, want_st)) {
+			snprintf(why, len, "step %zu delayed to %zu: step %zu of unit %u differs "
+				 "(fp 0x%x how %d, was fp 0x%x how %d)", i, m, k, got->actor,
+				 got->fp, (int)got->how, want_st->fp, (int)want_st->how);
+			ret = -1;
+		}
+	}
+	if (ret == 1 && !same_end(res, &r2)) {
+		snprintf(why, len, "step %zu delayed to %zu: the end state differs", i, m);
+		ret = -1;
+	}
+free_res:
+	lab_result_free(&r2);
+out:
+	free(want);
+	free(y.nodes);
+	return ret;
+}
+
+/*
+ * Up to o->swap_check moves (a step delayed by one position or more, as far
+ * as delay_to allows), spread over the trace's moves, each trace starting
+ * at another one so that the sample covers them all over many traces.
+ */
+static void swap_check(struct explorer *x, struct lab_explore_stats *st,
+		       const struct lab_result *res)
+{
+	size_t nr = 0, step, k, c = 0;
+	unsigned int done = 0;
+
+	for (k = 0; k + 1 < x->nr; k++)
+		nr += delay_to(x, k) - k;
+	if (!nr)
+		return;
+	step = nr > x->o->swap_check ? nr / x->o->swap_check : 1;
+	for (k = 0; k + 1 < x->nr && done < x->o->swap_check; k++) {
+		size_t m = delay_to(x, k);
+
+		for (size_t to = k + 1; to <= m && done < x->o->swap_check; to++) {
+			char why[sizeof(st->first_mismatch)];
+			int ret;
+
+			if ((c++ + st->traces) % step)
+				continue;
+			done++;
+			ret = swap_one(x, k, to, res, why, sizeof(why));
+			st->swaps += ret != 0;
+			st->swaps_unfit += ret == 0;
+			if (ret < 0 && !st->swap_mismatches++)
+				snprintf(st->first_mismatch, sizeof(st->first_mismatch), "%s", why);
+		}
+	}
 }
 
 static int after_run(struct explorer *x, struct lab_explore_stats *st,
@@ -729,6 +922,8 @@ static int after_run(struct explorer *x, struct lab_explore_stats *st,
 		x->o->on_trace(x->o->ctx, res, ev, (unsigned int)x->nr, schedule);
 		free(ev);
 	}
+	if (x->o->swap_check)
+		swap_check(x, st, res);
 	err = x->o->no_dpor ? 0 : analyse(x);
 	/* A race whose reversal the bound forbids leaves part of the tree out. */
 	st->hit_preemption_bound |= x->bounded;
@@ -738,7 +933,7 @@ static int after_run(struct explorer *x, struct lab_explore_stats *st,
 int lab_explore(const struct lab_config *cfg, const struct lab_explore_opts *o,
 		struct lab_explore_stats *st)
 {
-	struct explorer x = { .o = o };
+	struct explorer x = { .o = o, .cfg = cfg };
 	char *schedule = malloc(LAB_EXPLORE_SCHED_MAX);
 	double t0 = now_s();
 	int err = schedule ? 0 : -ENOMEM;

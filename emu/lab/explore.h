@@ -22,10 +22,19 @@
 #define LAB_FP_TD		(1u << 1)	/* a SEAMCALL on the stepping unit's own TD */
 #define LAB_FP_MODULE_WRITE	(1u << 2)	/* SHUTDOWN, INSTALL, UPDATE, SYS.*INIT, CONFIG */
 #define LAB_FP_STOP_MACHINE	(1u << 3)	/* stop_machine took every CPU */
-#define LAB_FP_LEASE_BUILD	(1u << 4)	/* a builder's own lease entry, gate shared */
-#define LAB_FP_LEASE_HOLD	(1u << 5)	/* the operator's hold, gate exclusive, scans */
 #define LAB_FP_BUILDS		(1u << 6)	/* opens or closes a build window (td_build_count) */
 #define LAB_FP_BUILDS_READ	(1u << 7)	/* a SHUTDOWN refused: it read td_build_count only */
+#define LAB_FP_UPLOAD		(1u << 8)	/* the operator wrote the fw_upload device's loading */
+#define LAB_FP_UPLOAD_READ	(1u << 9)	/* a builder's upload probe read the device */
+/* The lease (src/lease/, a point before each file operation: lab.c). */
+#define LAB_FP_HOLD_READ	(1u << 4)	/* a builder's probe of hold */
+#define LAB_FP_HOLD_WRITE	(1u << 5)	/* the operator's rename or unlink of hold */
+#define LAB_FP_GATE_SHARED	(1u << 10)	/* a builder's gate LOCK_SH attempt, or its drop */
+#define LAB_FP_GATE_EXCL	(1u << 11)	/* the operator's gate LOCK_EX attempt, or its drop */
+#define LAB_FP_ENTRY		(1u << 12)	/* a builder's entry linked, removed, or its lock gone */
+#define LAB_FP_SCAN		(1u << 13)	/* the operator's scan of builds/ (reclaims the dead) */
+#define LAB_FP_STOP		(1u << 14)	/* the main thread told the running TDs to stop */
+#define LAB_FP_STOP_READ	(1u << 15)	/* a running TD's step read whether to stop */
 
 /* The footprint of one SEAMCALL and its status (lab_events.c's hook adds it). */
 uint32_t lab_explore_seamcall_fp(uint64_t rax, uint64_t status);
@@ -36,6 +45,13 @@ struct lab_explore_opts {
 	uint64_t max_traces;		/* 0: no bound */
 	int preemption_bound;		/* < 0: none (CHESS-style bound otherwise) */
 	bool no_dpor;			/* plain depth-first search of every choice */
+	/*
+	 * The dependence relation checked, not trusted (tests): after each
+	 * trace, up to swap_check pairs of adjacent steps of two units that
+	 * the relation calls independent are swapped and the trace run again
+	 * that way; every step and the end state must come out the same.
+	 */
+	unsigned int swap_check;
 	/* Called after every explored trace (not for sleep-set-blocked runs). */
 	void (*on_trace)(void *ctx, const struct lab_result *res, const struct lab_step *ev,
 			 unsigned int nr_ev, const char *schedule);
@@ -50,10 +66,18 @@ struct lab_explore_stats {
 	uint64_t failed_build_traces, failed_builds;
 	uint64_t td_lost_traces;
 	uint64_t refused_traces;	/* a SHUTDOWN refused busy at least once */
+	uint64_t late_reg_traces;	/* a builder registered under a hold (lab.h) */
 	unsigned int max_depth;
 	bool complete;			/* the whole tree, no bound cut anything */
 	bool hit_max_traces, hit_preemption_bound;
 	bool diverged;			/* a replayed prefix did not repeat: nondeterminism */
+	/*
+	 * swap_check: pairs swapped and run, pairs that did not fit (a unit
+	 * not enabled where the swap wanted it), and pairs whose steps or end
+	 * state differed.
+	 */
+	uint64_t swaps, swaps_unfit, swap_mismatches;
+	char first_mismatch[160];	/* what differed first, and where */
 	double seconds;
 	char first_wrong[LAB_EXPLORE_SCHED_MAX];	/* schedule of the first wrong MRTD */
 };

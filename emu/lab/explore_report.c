@@ -172,6 +172,8 @@ unsigned int lab_proof_harm(const struct lab_config *cfg, const struct lab_proof
 		harm(&h, s->refused_traces, "with a SHUTDOWN refused under the hold");
 	if (!hold && r->profile != KERNEL_PROFILE_V8)
 		harm(&h, s->busy, "busy where nothing refuses");
+	harm(&h, s->late_reg_traces, "with a builder registered under the hold it took the "
+	     "gate under");
 	return h.n;
 }
 
@@ -241,7 +243,7 @@ static json_t *row_json(const struct lab_config *cfg, const struct lab_proof_row
 	unsigned int harms = lab_proof_harm(cfg, r, why, sizeof(why));
 
 	return json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:b, s:b, s:b, s:f, s:i, s:s?, s:i, s:s?}",
+			 "s:I, s:I, s:I, s:b, s:b, s:b, s:f, s:i, s:s?, s:i, s:s?}",
 			 "profile", kernel_profile_name(r->profile), "policy", r->policy,
 			 "traces", (json_int_t)s->traces, "redundant_runs", (json_int_t)s->redundant,
 			 "outcomes", "updated", (json_int_t)s->updated, "busy", (json_int_t)s->busy,
@@ -252,7 +254,9 @@ static json_t *row_json(const struct lab_config *cfg, const struct lab_proof_row
 			 "failed_build_traces", (json_int_t)s->failed_build_traces,
 			 "failed_builds", (json_int_t)s->failed_builds,
 			 "td_lost_traces", (json_int_t)s->td_lost_traces,
-			 "refused_traces", (json_int_t)s->refused_traces, "complete", s->complete,
+			 "refused_traces", (json_int_t)s->refused_traces,
+			 "late_registration_traces", (json_int_t)s->late_reg_traces,
+			 "complete", s->complete,
 			 "hit_max_traces", s->hit_max_traces,
 			 "hit_preemption_bound", s->hit_preemption_bound, "seconds", s->seconds,
 			 "max_depth", (int)s->max_depth,

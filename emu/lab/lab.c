@@ -73,6 +73,15 @@ void lab_touch(struct lab *lab, uint32_t fp)
 		lab_sched_touch(lab->sched, fp, ~0ULL);
 }
 
+/* The builder this thread runs: NULL for the operator and the main thread. */
+static _Thread_local struct lab_actor *lab_self;
+
+void lab_point(struct lab *lab, uint32_t fp)
+{
+	if (lab->sched)
+		lab_sched_point(lab->sched, fp);
+}
+
 /* ---- building a TD through KVM ---------------------------------------- */
 
 static void td_slice(struct lab_actor *a, const char *name, uint64_t start_ns)
@@ -137,7 +146,6 @@ static int lease_begin(struct lab_actor *a, struct lease_build *b)
 		return 1;
 	snprintf(id, sizeof(id), "lab-%s", a->td->name);
 	t0 = lab_now_ns(lab);
-	lab_touch(lab, LAB_FP_LEASE_BUILD);
 	do
 		ret = lease_build_begin_probe(b, lab->lease_dir, id, "tdxup lab builder", 1000000,
 					      false, lab->cfg->hold ? &probe : NULL, &e);
@@ -167,6 +175,8 @@ static bool crash_here(struct lab_actor *a, struct lease_build *lb, int leased, 
 	lab_note(lab, "%s: VMM killed %s (its lease entry stays behind)", a->td->name,
 		 point ? "inside the build window" : "holding its lease, before INIT_VM");
 	if (!leased) {
+		/* Its entry's lock goes: a lease step like any other. */
+		lab_point(lab, LAB_FP_ENTRY);
 		close(lb->fd);
 		close(lb->bdfd);
 	}
@@ -207,7 +217,6 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 		t1 = lab_now_ns(a->lab);
 		err = td_kvm_add_pages(&a->vmm, hw_error);
 		if (!err && !leased && tdxup_planted(PLANT_LEASE_END_EARLY)) {
-			lab_touch(a->lab, LAB_FP_LEASE_BUILD);
 			lease_build_end(&lb);
 			leased = 1;
 		}
@@ -217,10 +226,8 @@ static int build_td(struct lab_actor *a, uint64_t *hw_error)
 	}
 	a->win_end_ns = lab_now_ns(a->lab);
 	inflight_add(a->lab, -1);
-	if (!leased) {
-		lab_touch(a->lab, LAB_FP_LEASE_BUILD);
+	if (!leased)
 		lease_build_end(&lb);
-	}
 	return err;
 }
 
@@ -267,6 +274,7 @@ static void builder_fn(void *arg)
 	struct lab_actor *a = arg;
 	struct lab *lab = a->lab;
 
+	lab_self = a;
 	/* Exploring, the start is a choice, not a time. */
 	if (!lab->cfg->chooser)
 		lab->kt->sleep_us(lab->kt->ctx, lab_rand(lab, a->idx) %
@@ -350,6 +358,7 @@ static void runner_fn(void *arg)
 	struct lab *lab = a->lab;
 
 	for (unsigned int n = 1; !atomic_load(&lab->stop_runners) && !a->td->lost; n++) {
+		lab_touch(lab, LAB_FP_STOP_READ);
 		runner_step(a);
 		if (!lab->cfg->chooser) {
 			lab->kt->sleep_us(lab->kt->ctx, RUNNER_PERIOD_US);
@@ -510,6 +519,7 @@ static int run_actors(struct lab *lab)
 		lab->kt->sleep_us(lab->kt->ctx, 4 * RUNNER_PERIOD_US);
 	if (!lab->sched)
 		wait_runners(lab);
+	lab_touch(lab, LAB_FP_STOP);
 	atomic_store(&lab->stop_runners, true);
 	for (unsigned int i = 0; i < lab->nr_actors; i++)
 		if (lab->actors[i].td->running && lab->actors[i].thread)
@@ -564,16 +574,92 @@ static void lab_fini(struct lab *lab)
 
 static uint64_t lease_now(void *ctx)
 {
-	const struct kthread_ops *kt = ctx;
+	const struct lab *lab = ctx;
 
-	return kt->now_us(kt->ctx);
+	return lab->kt->now_us(lab->kt->ctx);
 }
 
 static void lease_sleep(void *ctx, uint64_t us)
 {
-	const struct kthread_ops *kt = ctx;
+	const struct lab *lab = ctx;
 
-	kt->sleep_us(kt->ctx, us);
+	lab->kt->sleep_us(lab->kt->ctx, us);
+}
+
+/*
+ * The lease invariant the explorer checks beside the TDs' outcomes: no
+ * builder registers under a hold that was in place when it took the gate
+ * (the safety of the hold does not need it, its bound on the updater's wait
+ * does). The point comes just before its operation with no yield between,
+ * so the state seen here is the state the operation meets.
+ */
+static void lease_watch(struct lab *lab, enum lease_point pt)
+{
+	struct lab_actor *a = lab_self;
+
+	if (pt == LEASE_PT_HOLD_MAKE)
+		lab->hold_gen = ++lab->holds;
+	else if (pt == LEASE_PT_HOLD_DROP)
+		lab->hold_gen = 0;
+	else if (a && pt == LEASE_PT_GATE_SH)
+		a->gate_gen = lab->hold_gen;
+	else if (a && pt == LEASE_PT_ENTRY_LINK && a->gate_gen && a->gate_gen == lab->hold_gen) {
+		pthread_mutex_lock(&lab->lock);
+		lab->res->late_registrations++;
+		pthread_mutex_unlock(&lab->lock);
+		lab_note(lab, "%s: registers under the hold it took the gate under",
+			 a->td->name);
+	}
+}
+
+/*
+ * Every lease operation is an interleaving point, its footprint the file it
+ * meets and how (explore.h; explore.c states the relation). A builder's
+ * gate attempt and its link also read whether a hold is in place: not the
+ * lease's code, lease_watch does, and the order it sees must be explored.
+ */
+static const uint32_t lease_fp[] = {
+	[LEASE_PT_HOLD_PROBE] = LAB_FP_HOLD_READ,
+	[LEASE_PT_GATE_SH] = LAB_FP_GATE_SHARED | LAB_FP_HOLD_READ,
+	[LEASE_PT_ENTRY_LINK] = LAB_FP_ENTRY | LAB_FP_HOLD_READ,
+	[LEASE_PT_GATE_UNSH] = LAB_FP_GATE_SHARED,
+	[LEASE_PT_UPLOAD_PROBE] = LAB_FP_UPLOAD_READ,
+	[LEASE_PT_ENTRY_UNLINK] = LAB_FP_ENTRY,
+	[LEASE_PT_HOLD_MAKE] = LAB_FP_HOLD_WRITE,
+	[LEASE_PT_GATE_EX] = LAB_FP_GATE_EXCL,
+	[LEASE_PT_SCAN] = LAB_FP_SCAN,
+	[LEASE_PT_HOLD_DROP] = LAB_FP_HOLD_WRITE,
+	[LEASE_PT_GATE_UNEX] = LAB_FP_GATE_EXCL,
+};
+
+static void lease_point_fn(void *ctx, enum lease_point pt)
+{
+	struct lab *lab = ctx;
+	uint32_t fp = (unsigned int)pt < sizeof(lease_fp) / sizeof(lease_fp[0]) ?
+		      lease_fp[pt] : LAB_FP_SCAN | LAB_FP_HOLD_WRITE | LAB_FP_GATE_EXCL;
+
+	lab_point(lab, fp);
+	lease_watch(lab, pt);
+}
+
+/*
+ * A host's lease directory exists before any VMM or updater runs (the
+ * package's tmpfiles.d makes it at boot). Here one registration, before
+ * the actors start, makes builds/ and gate as the library does: otherwise
+ * the first actor to touch the lease would create what the others read
+ * (the operator's listing skips its scan while builds/ is missing), an
+ * ordering the explorer's relation does not declare; its swap check found
+ * it.
+ */
+static int lease_populate(struct lab *lab)
+{
+	struct lease_build b;
+	int err = lease_build_begin(&b, lab->lease_dir, "lab-setup", "tdxup lab setup", 0, false,
+				    NULL);
+
+	if (err)
+		return err;
+	return lease_build_end(&b);
 }
 
 /*
@@ -593,9 +679,9 @@ static int lease_setup(struct lab *lab)
 		lab->lease_dir[0] = '\0';
 		return -errno;
 	}
-	lab->lease_clock = (struct lease_clock){ lease_now, lease_sleep, (void *)lab->kt };
+	lab->lease_clock = (struct lease_clock){ lease_now, lease_sleep, lab, lease_point_fn };
 	lease_set_clock(&lab->lease_clock);
-	return 0;
+	return lease_populate(lab);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -153,6 +153,13 @@ struct lab_result {
 	char version_before[16], version_after[16];
 	unsigned int updates_applied, busy_rejections, failed_builds, wrong_mrtds, tds_lost;
 	unsigned int builds_completed;
+	/*
+	 * Registrations by a builder that took the gate while a hold was in
+	 * place and registered under that same hold: the lease's no-starvation
+	 * argument says none (docs/lease.md; a builder looks at hold again
+	 * under the gate and backs off).
+	 */
+	unsigned int late_registrations;
 	uint64_t stop_the_world_us;	/* virtual (serial) or wall clock (threads) */
 	/* From the operator's start to its result, and the builds' share of it. */
 	uint64_t update_us;

@@ -21,6 +21,8 @@ struct lab_actor {
 	struct td_kvm vmm;		/* the TD as its VMM holds it */
 	uint64_t win_begin_ns, win_end_ns;	/* the last build window, for the record */
 	void *thread;
+	/* The hold (lab->hold_gen) in place at its last attempt at the gate, or 0. */
+	unsigned int gate_gen;
 	/* Runners: progress the main thread may watch while they run. */
 	atomic_uint steps_after;
 	atomic_bool dead;
@@ -61,6 +63,8 @@ struct lab {
 	/* The build lease: a private directory, on the lab's clock. */
 	char lease_dir[64];
 	struct lease_clock lease_clock;
+	/* The operator's hold in place (its number, from 1), or 0; token holder only. */
+	unsigned int hold_gen, holds;
 	/* Builds in flight, for the occupancy measure (lab->lock). */
 	unsigned int inflight;
 	uint64_t inflight_since_ns, busy_ns, op_start_ns, op_end_ns;
@@ -78,6 +82,8 @@ struct lab {
 uint64_t lab_now_ns(struct lab *lab);
 /* Exploration: add to the current step's footprint (explore.h bits). */
 void lab_touch(struct lab *lab, uint32_t fp);
+/* Exploration: an operation on shared state begins a step of footprint fp (sched.h). */
+void lab_point(struct lab *lab, uint32_t fp);
 /* Time with at least one build in flight, so far (lab.c). */
 uint64_t lab_busy_ns(struct lab *lab);
 /* lab_operator.c: the operator actor (arg: struct lab *). */

@@ -106,6 +106,36 @@ static void arm_faults(struct lab *lab, unsigned int round)
 	}
 }
 
+/* The operator's sysfs client, and the tree's own write below it. */
+struct op_client {
+	struct sysfs_client c;
+	struct lab *lab;
+	ssize_t (*write)(struct sysfs_client *c, const char *path, const void *buf,
+			 size_t count, uint64_t off);
+};
+
+/*
+ * Under the hold, each write of loading (1 opens the upload, 0 hands it to
+ * the kernel, -1 cancels it) is an interleaving point: a builder's upload
+ * probe may come between any two (LAB_FP_UPLOAD, explore.c). The data
+ * between loading=1 and loading=0, and the kernel's run of the update,
+ * belong to the step that wrote loading: nobody else writes the device,
+ * and the operator's unit keeps the token while the fw_upload worker
+ * lives. The lab's builders probe only under the hold; elsewhere nobody
+ * else reads the device, and an attempt stays one step, so that a retry
+ * after a timeout stays part of its back-to-back run (explore.c, Timeouts).
+ */
+static ssize_t op_write(struct sysfs_client *c, const char *path, const void *buf,
+			size_t count, uint64_t off)
+{
+	struct op_client *oc = (struct op_client *)c;
+	const char *base = strrchr(path, '/');
+
+	if (oc->lab->cfg->hold && !strcmp(base ? base + 1 : path, "loading"))
+		lab_point(oc->lab, LAB_FP_UPLOAD);
+	return oc->write(c, path, buf, count, off);
+}
+
 static void read_version(struct sysfs_client *c, char *buf, size_t size)
 {
 	if (sysfs_client_read_str(c, "devices/faux/tdx_host/version", buf, size) < 0)
@@ -185,7 +215,8 @@ static void set_opts(struct lab *lab, struct update_opts *o, unsigned int round)
 void operator_fn(void *arg)
 {
 	struct lab *lab = arg;
-	struct sysfs_client c;
+	struct op_client oc = { .lab = lab };
+	struct sysfs_client *c = &oc.c;
 	struct update_opts o;
 	struct update_result *r = calloc(1, sizeof(*r));
 
@@ -193,17 +224,17 @@ void operator_fn(void *arg)
 		lab_note(lab, "operator: cannot prepare the %s image", lab->cfg->to);
 		goto out;
 	}
-	sysfs_client_init_tree(&c, tdx_host_sysfs(lab->h), NULL);
-	sysfs_client_set_kthread_clock(&c, lab->kt);
+	sysfs_client_init_tree(c, tdx_host_sysfs(lab->h), NULL);
+	sysfs_client_set_kthread_clock(c, lab->kt);
+	oc.write = c->write;
+	c->write = op_write;
 	/* Its back-off and polls end in timeouts the explorer must try too. */
 	if (lab->sched)
-		c.sleep_us = lab_sched_sleep_timed;
-	read_version(&c, lab->res->version_before, sizeof(lab->res->version_before));
-	/* Exploring, when the update starts is a choice; under hold every step is a lease step. */
+		c->sleep_us = lab_sched_sleep_timed;
+	read_version(c, lab->res->version_before, sizeof(lab->res->version_before));
+	/* Exploring, when the update starts is a choice. */
 	if (!lab->cfg->chooser)
 		lab->kt->sleep_us(lab->kt->ctx, lab->cfg->update_at_us);
-	else if (lab->cfg->hold)
-		lab_sched_touch_unit(lab->sched, LAB_FP_LEASE_HOLD);
 	/* The builds' share of the time so far: the workload's occupancy. */
 	lab->op_start_ns = lab_now_ns(lab);
 	if (lab->op_start_ns)
@@ -217,7 +248,7 @@ void operator_fn(void *arg)
 		memset(r, 0, sizeof(*r));
 		set_opts(lab, &o, round);
 		lab->hold_begin_ns = 0;
-		update_run(&c, &o, r);
+		update_run(c, &o, r);
 		record_result(lab, r, t0, uploads);
 		/* The hold lasts until update_run has released it, on return. */
 		if (lab->hold_begin_ns)
@@ -231,7 +262,7 @@ void operator_fn(void *arg)
 		if (r->outcome != UPDATE_UPDATED && r->outcome != UPDATE_CURRENT)
 			break;
 	}
-	read_version(&c, lab->res->version_after, sizeof(lab->res->version_after));
+	read_version(c, lab->res->version_after, sizeof(lab->res->version_after));
 	lab->op_end_ns = lab_now_ns(lab);
 	lab->res->update_us = (lab->op_end_ns - lab->op_start_ns) / 1000;
 out:

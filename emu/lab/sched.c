@@ -23,7 +23,6 @@ struct actor {
 	unsigned int unit;		/* exploration unit (sched.h) */
 	enum lab_yield how;		/* how it last gave the token back */
 	bool timed;			/* its wait has a deadline (lab_sched_sleep_timed) */
-	uint32_t sticky;		/* footprint of every step of its unit */
 	void (*fn)(void *);
 	void *arg;
 	struct lab_sched *s;
@@ -164,7 +163,6 @@ static void pick_explore_locked(struct lab_sched *s)
 	s->cont = 0;
 	s->step.actor = s->actors[prev].unit;
 	s->step.how = s->actors[prev].finished ? LAB_YIELD_DONE : s->actors[prev].how;
-	s->step.fp |= s->actors[s->step.actor].sticky;
 	c->step = &s->step;
 	c->final = false;
 	c->nr = 0;
@@ -459,8 +457,7 @@ void lab_sched_end_choices(struct lab_sched *s)
 	if (s->exploring) {
 		s->step.actor = s->actors[s->current].unit;
 		s->step.how = LAB_YIELD_DONE;
-		s->step.fp |= s->actors[s->step.actor].sticky;
-		s->choice.step = &s->step;
+			s->choice.step = &s->step;
 		s->choice.final = true;
 		s->choice.nr = 0;
 		s->chooser.choose(s->chooser.ctx, &s->choice);
@@ -480,15 +477,23 @@ void lab_sched_touch(struct lab_sched *s, uint32_t fp, uint64_t rax)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void lab_sched_touch_unit(struct lab_sched *s, uint32_t fp)
-{
-	pthread_mutex_lock(&s->lock);
-	s->actors[s->actors[self_locked(s)].unit].sticky |= fp;
-	s->step.fp |= fp;
-	pthread_mutex_unlock(&s->lock);
-}
-
 void lab_sched_yield(struct lab_sched *s)
 {
 	sched_preempt(s);
+}
+
+void lab_sched_point(struct lab_sched *s, uint32_t fp)
+{
+	bool empty;
+
+	pthread_mutex_lock(&s->lock);
+	empty = !s->step.fp && !s->step.seamcalls;
+	if (!s->exploring) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!empty)
+		sched_preempt(s);
+	lab_sched_touch(s, fp, ~0ULL);
 }

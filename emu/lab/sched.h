@@ -83,8 +83,6 @@ bool lab_sched_exploring(struct lab_sched *s);
 void lab_sched_end_choices(struct lab_sched *s);
 /* Add to the current step's footprint; rax ~0 when it is no SEAMCALL. */
 void lab_sched_touch(struct lab_sched *s, uint32_t fp, uint64_t rax);
-/* Add fp to every step of the caller's unit, this one included. */
-void lab_sched_touch_unit(struct lab_sched *s, uint32_t fp);
 /*
  * A sleep whose end is a timeout the sleeper acts on (the operator's back-off
  * and status polls: each wake reads the clock against a deadline). Exploring,
@@ -97,5 +95,13 @@ void lab_sched_sleep_timed(void *ctx, uint64_t us);
 
 /* A preemption point for lab actors (the token holder). */
 void lab_sched_yield(struct lab_sched *s);
+/*
+ * Exploring, an operation on state other units share (the lease's files,
+ * the fw_upload device) begins a step of footprint fp: a preemption point
+ * first, unless the step so far did nothing another unit could see (it
+ * has just resumed). Outside exploration nothing, so seeded runs stay as
+ * they were.
+ */
+void lab_sched_point(struct lab_sched *s, uint32_t fp);
 
 #endif /* TDXUP_LAB_SCHED_H */

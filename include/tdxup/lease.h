@@ -186,6 +186,28 @@ int lease_participating(const char *sysroot, void (*fn)(const char *name, void *
 			struct lease_err *e);
 
 /*
+ * The lease's shared-state operations, as a simulator sees them (below).
+ * A builder's: the probe of hold, an attempt at gate LOCK_SH, the link that
+ * registers builds/ID, the gate dropped after it, the upload probe, an
+ * entry's removal. The updater's: the rename that makes hold, an attempt at
+ * gate LOCK_EX, a scan (or listing) of builds/, hold's unlink, the gate
+ * dropped at release.
+ */
+enum lease_point {
+	LEASE_PT_HOLD_PROBE,
+	LEASE_PT_GATE_SH,
+	LEASE_PT_ENTRY_LINK,
+	LEASE_PT_GATE_UNSH,
+	LEASE_PT_UPLOAD_PROBE,
+	LEASE_PT_ENTRY_UNLINK,
+	LEASE_PT_HOLD_MAKE,
+	LEASE_PT_GATE_EX,
+	LEASE_PT_SCAN,
+	LEASE_PT_HOLD_DROP,
+	LEASE_PT_GATE_UNEX,
+};
+
+/*
  * The clock of every wait above: by default CLOCK_MONOTONIC and a 2 ms
  * nanosleep between polls. A simulator that runs VMMs and the updater on
  * virtual time (the emulator's lab, whose scheduler must see every wait)
@@ -196,6 +218,13 @@ struct lease_clock {
 	uint64_t (*now_us)(void *ctx);
 	void (*sleep_us)(void *ctx, uint64_t us);
 	void *ctx;
+	/*
+	 * Optional (NULL on a real host): called just before each lease file
+	 * operation another process could observe or race, so that a
+	 * simulator interleaving its actors there (the lab's explorer) sees
+	 * every ordering the kernel allows between two such operations.
+	 */
+	void (*point)(void *ctx, enum lease_point pt);
 };
 
 void lease_set_clock(const struct lease_clock *clock);

@@ -19,6 +19,12 @@ enum tdxup_plant_bug {
 	PLANT_HOLD_SKIPPED		= 1u << 1,
 	/* emu/lab: the VMM ends its build lease just before FINALIZE_VM. */
 	PLANT_LEASE_END_EARLY		= 1u << 2,
+	/* src/updater: the hold is released before the upload, not after its outcome. */
+	PLANT_RELEASE_EARLY		= 1u << 3,
+	/* src/lease: a builder registers without looking at hold again under the gate. */
+	PLANT_NO_RECHECK		= 1u << 4,
+	/* emu/lab: the explorer's relation forgets that a scan reads the entries builders write. */
+	PLANT_DEP_DROPPED		= 1u << 5,
 };
 
 #ifdef TDXUP_PLANT

@@ -16,6 +16,7 @@
 
 #include "lease/lease_internal.h"
 #include "tdxup/fsafe.h"
+#include "tdxup/plant.h"
 
 /* Temporary names unique in this process (threads included). */
 static atomic_uint tmp_counter;
@@ -26,7 +27,11 @@ static int wait_unheld(int dfd, const char *dir, uint64_t deadline, struct lease
 	long pid;
 	int ret;
 
-	while ((ret = lease_hold_held(dfd, dir, &pid, e)) == 1) {
+	for (;;) {
+		lease_point(LEASE_PT_HOLD_PROBE);
+		ret = lease_hold_held(dfd, dir, &pid, e);
+		if (ret != 1)
+			break;
 		if (lease_now_us() >= deadline) {
 			lease_seterr(e, "%s: builds are held by an updater (pid %ld)", dir, pid);
 			return -ETIMEDOUT;
@@ -57,15 +62,18 @@ static int enter_gate(int dfd, const char *dir, uint64_t deadline, struct lease_
 			gate = lease_open_own(dfd, dir, LEASE_GATE, LEASE_SHARED_MODE, e);
 		if (gate < 0)
 			return gate;
-		ret = lease_lock_until(gate, LOCK_SH, deadline);
+		ret = lease_lock_gate(gate, LOCK_SH, deadline);
 		if (ret == -ETIMEDOUT)
 			lease_seterr(e, "%s: builds are held by an updater", dir);
 		else if (ret)
 			lease_seterr(e, "%s/%s: flock: %s", dir, LEASE_GATE, strerror(-ret));
-		if (!ret)
+		if (!ret && !tdxup_planted(PLANT_NO_RECHECK)) {
+			lease_point(LEASE_PT_HOLD_PROBE);
 			ret = lease_hold_held(dfd, dir, NULL, e);
+		}
 		if (!ret)
 			return gate;
+		lease_point(LEASE_PT_GATE_UNSH);
 		close(gate);
 		if (ret < 0)
 			return ret;
@@ -130,6 +138,7 @@ static int make_entry(int bdfd, const char *dir, const char *id, const char *des
 	if (!ret)
 		ret = lease_write_all(fd, buf, (size_t)n);
 	for (tries = 0; !ret && tries < 8; tries++) {
+		lease_point(LEASE_PT_ENTRY_LINK);
 		if (!linkat(bdfd, tmp, bdfd, id, 0))
 			break;
 		ret = -errno;
@@ -171,6 +180,7 @@ static int register_once(struct lease_build *b, int dfd, const char *dir, const 
 	if (gate < 0)
 		return gate;
 	ret = make_entry(b->bdfd, dir, b->id, desc, cli, e);
+	lease_point(LEASE_PT_GATE_UNSH);
 	close(gate);
 	if (ret < 0)
 		return ret;
@@ -181,6 +191,7 @@ static int register_once(struct lease_build *b, int dfd, const char *dir, const 
 /* Remove our entry again (lease_reclaim's rule: unlink under our lock). */
 static void unregister(struct lease_build *b)
 {
+	lease_point(LEASE_PT_ENTRY_UNLINK);
 	if (lease_same_file(b->bdfd, b->id, b->fd))
 		unlinkat(b->bdfd, b->id, 0);
 	close(b->fd);
@@ -192,6 +203,7 @@ static int probe_busy(const struct lease_upload_probe *p, char *why, size_t len)
 	int ret;
 
 	why[0] = '\0';
+	lease_point(LEASE_PT_UPLOAD_PROBE);
 	ret = p->busy(p->ctx, why, len);
 	if (ret < 0 && !why[0])
 		snprintf(why, len, "cannot tell whether an update is running: %s",
@@ -276,6 +288,7 @@ int lease_build_end(struct lease_build *b)
 
 	if (b->fd < 0)
 		return 0;
+	lease_point(LEASE_PT_ENTRY_UNLINK);
 	if (lease_same_file(b->bdfd, b->id, b->fd) && unlinkat(b->bdfd, b->id, 0))
 		ret = -errno;
 	close(b->fd);
@@ -294,6 +307,7 @@ int lease_wait_gate(const char *dir, uint64_t timeout_us, struct lease_err *e)
 	close(dfd);
 	if (gate < 0)
 		return gate;
+	lease_point(LEASE_PT_GATE_UNSH);
 	close(gate);
 	return 0;
 }

@@ -87,6 +87,14 @@ uint64_t lease_deadline(uint64_t timeout_us)
 	return timeout_us > UINT64_MAX - now ? UINT64_MAX : now + timeout_us;
 }
 
+void lease_point(enum lease_point pt)
+{
+	const struct lease_clock *c = atomic_load(&lease_clock);
+
+	if (c && c->point)
+		c->point(c->ctx, pt);
+}
+
 void lease_pause(void)
 {
 	const struct lease_clock *c = atomic_load(&lease_clock);
@@ -240,9 +248,11 @@ int lease_open_reg(int dfd, const char *dir, const char *name, int flags,
 	return fd;
 }
 
-int lease_lock_until(int fd, int op, uint64_t deadline)
+static int lock_until(int fd, int op, uint64_t deadline, bool gate)
 {
 	for (;;) {
+		if (gate)
+			lease_point(op == LOCK_SH ? LEASE_PT_GATE_SH : LEASE_PT_GATE_EX);
 		if (!flock(fd, op | LOCK_NB))
 			return 0;
 		if (errno != EWOULDBLOCK && errno != EINTR)
@@ -251,6 +261,16 @@ int lease_lock_until(int fd, int op, uint64_t deadline)
 			return -ETIMEDOUT;
 		lease_pause();
 	}
+}
+
+int lease_lock_until(int fd, int op, uint64_t deadline)
+{
+	return lock_until(fd, op, deadline, false);
+}
+
+int lease_lock_gate(int fd, int op, uint64_t deadline)
+{
+	return lock_until(fd, op, deadline, true);
 }
 
 int lease_write_all(int fd, const char *buf, size_t len)

@@ -100,6 +100,8 @@ static int make_hold(int dfd, const char *dir, struct lease_err *e)
 	n = snprintf(buf, sizeof(buf), "%s\npid=%ld\nsince=%lld\n", LEASE_HOLD_MAGIC,
 		     (long)getpid(), (long long)time(NULL));
 	ret = flock(fd, LOCK_EX | LOCK_NB) ? -errno : lease_write_all(fd, buf, (size_t)n);
+	if (!ret)
+		lease_point(LEASE_PT_HOLD_MAKE);
 	if (!ret && renameat(dfd, tmp, dfd, LEASE_HOLD))
 		ret = -errno;
 	if (ret) {
@@ -146,6 +148,7 @@ static int wait_builds(int bdfd, const char *dir, uint64_t deadline, lease_entry
 	for (;;) {
 		bool last = lease_now_us() >= deadline;
 
+		lease_point(LEASE_PT_SCAN);
 		nr = scan(bdfd, true, last ? report : NULL, ctx);
 		if (nr <= 0)
 			break;
@@ -191,7 +194,7 @@ int lease_hold(struct lease_hold *h, const char *dir, uint64_t timeout_us, lease
 		goto fail;
 	}
 	/* Builders mid-registration finish first; none start until release. */
-	ret = lease_lock_until(h->gate_fd, LOCK_EX, deadline);
+	ret = lease_lock_gate(h->gate_fd, LOCK_EX, deadline);
 	if (ret) {
 		lease_seterr(e, "%s/%s: a builder did not finish registering: %s", dir,
 			     LEASE_GATE, strerror(-ret));
@@ -216,12 +219,15 @@ fail:
 void lease_release(struct lease_hold *h)
 {
 	if (h->hold_fd >= 0) {
+		lease_point(LEASE_PT_HOLD_DROP);
 		if (lease_same_file(h->dfd, LEASE_HOLD, h->hold_fd))
 			unlinkat(h->dfd, LEASE_HOLD, 0);
 		close(h->hold_fd);
 	}
-	if (h->gate_fd >= 0)
+	if (h->gate_fd >= 0) {
+		lease_point(LEASE_PT_GATE_UNEX);
 		close(h->gate_fd);
+	}
 	if (h->updater_fd >= 0)
 		close(h->updater_fd);
 	if (h->dfd >= 0)
@@ -247,6 +253,7 @@ int lease_list(const char *dir, lease_entry_fn fn, void *ctx, long *holder_pid,
 		ret = bdfd == -ENOENT ? 0 : bdfd;
 		goto out;
 	}
+	lease_point(LEASE_PT_SCAN);
 	ret = scan(bdfd, false, fn, ctx);
 	close(bdfd);
 	if (ret < 0)

@@ -41,6 +41,8 @@ uint64_t lease_now_us(void);
 /* now + timeout, saturating. */
 uint64_t lease_deadline(uint64_t timeout_us);
 void lease_pause(void);
+/* The clock's point hook, if any (tdxup/lease.h, struct lease_clock). */
+void lease_point(enum lease_point pt);
 
 /* LEASE_GROUP's gid for what root creates; (gid_t)-1 (keep) for others. */
 gid_t lease_group(void);
@@ -75,6 +77,8 @@ int lease_open_reg(int dfd, const char *dir, const char *name, int flags,
 		   struct lease_err *e);
 /* flock(op|LOCK_NB) until it succeeds or deadline: 0, -ETIMEDOUT, -errno. */
 int lease_lock_until(int fd, int op, uint64_t deadline);
+/* The same on gate, each attempt a point (LEASE_PT_GATE_SH or _EX by op). */
+int lease_lock_gate(int fd, int op, uint64_t deadline);
 /* Whole-file write at offset 0. */
 int lease_write_all(int fd, const char *buf, size_t len);
 /* true if dfd/name is the inode fd has open. */

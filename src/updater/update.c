@@ -598,6 +598,10 @@ static enum update_outcome run(struct upd *u)
 				   u->r->format, u->r->format_reason);
 	if (hold_builds(u))
 		return u->r->outcome;
+	if (u->held && tdxup_planted(PLANT_RELEASE_EARLY)) {
+		lease_release(&u->hold);
+		u->held = false;
+	}
 	return upd_upload(u);
 }
 

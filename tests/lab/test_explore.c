@@ -149,11 +149,13 @@ static void test_mainline_hold(void **state)
 
 	(void)state;
 	small(&cfg, KERNEL_PROFILE_MAINLINE, true);
+	/* No running TD: with one (1,086 traces) this test took 377 s under TSan. */
+	cfg.running = 0;
 	explore_ok(&cfg, &o, &st);
-	assert_complete(&st, 1086);
+	assert_complete(&st, 362);
 	assert_int_equal(st.wrong_mrtd_traces, 0);
 	assert_int_equal(st.late_reg_traces, 0);
-	assert_int_equal(st.updated, 1086);
+	assert_int_equal(st.updated, 362);
 	assert_int_equal(st.failed_build_traces, 0);
 }
 
